@@ -1,0 +1,35 @@
+# Two Sessions Tracker: `make run` sets up and starts the site, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+
+.PHONY: run test lint migrate seed check-deploy
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+migrate: $(BIN)/.installed
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEV) $(BIN)/python manage.py load_seed
+
+run: seed
+	@echo
+	@echo "Two Sessions Tracker: http://127.0.0.1:8000/   editors' admin: http://127.0.0.1:8000/admin/"
+	@echo "To sign in to the admin, create an account in another terminal:"
+	@echo "    $(BIN)/python manage.py createsuperuser"
+	@echo "Editors without full rights: add their accounts to the 'Editors' group in the admin."
+	@echo
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(BIN)/.installed
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run

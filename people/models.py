@@ -1,0 +1,163 @@
+"""Delegates, the bodies they sit in, the companies they lead, and those companies' dated events."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from proposals.bilingual import BilingualMixin
+
+
+def _ends_after_start(name):
+    return models.CheckConstraint(
+        condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+        name=name,
+        violation_error_message=_("The end date cannot come before the start date."),
+    )
+
+
+class DatedSpanMixin:
+    def clean(self):
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end date cannot come before the start date.")})
+
+
+class Delegate(BilingualMixin, models.Model):
+    slug = models.SlugField(unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    name_pinyin = models.CharField(_("name (pinyin)"), max_length=200, blank=True)
+    other_names = models.CharField(
+        max_length=300, blank=True, help_text=_("Other spellings and names the person is known by, comma-separated.")
+    )
+    bio = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return self.name_en
+
+    @property
+    def name(self):
+        return self.localized("name")
+
+    def get_absolute_url(self):
+        return reverse("people:delegate_detail", kwargs={"slug": self.slug})
+
+
+class Membership(DatedSpanMixin, models.Model):
+    """A seat in a body for a term: an NPC deputy, a CPPCC National Committee member."""
+
+    class Role(models.TextChoices):
+        DEPUTY = "deputy", _("Deputy")
+        MEMBER = "member", _("Member")
+        STANDING_COMMITTEE = "standing_committee", _("Standing Committee member")
+
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="memberships")
+    body = models.ForeignKey("proposals.Body", on_delete=models.PROTECT, related_name="memberships")
+    term = models.PositiveSmallIntegerField(null=True, blank=True)
+    role = models.CharField(max_length=30, choices=Role.choices)
+    delegation = models.CharField(
+        max_length=200, blank=True, help_text=_("The delegation (NPC) or sector (CPPCC), when known.")
+    )
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["delegate", "body", "-term"]
+        constraints = [
+            models.UniqueConstraint(fields=["delegate", "body", "term", "role"], name="membership_once_per_term"),
+            _ends_after_start("membership_ends_after_start"),
+        ]
+
+    def __str__(self):
+        term = f" ({self.term}th term)" if self.term else ""
+        return f"{self.delegate}: {self.get_role_display()}, {self.body}{term}"
+
+
+class Company(BilingualMixin, models.Model):
+    slug = models.SlugField(unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    sector = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name_plural = _("companies")
+
+    def __str__(self):
+        return self.name_en
+
+    @property
+    def name(self):
+        return self.localized("name")
+
+    def get_absolute_url(self):
+        return reverse("people:company_detail", kwargs={"slug": self.slug})
+
+
+class Affiliation(DatedSpanMixin, models.Model):
+    """A delegate's position at a company: founder, CEO, chairman, general manager…"""
+
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="affiliations")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="affiliations")
+    position = models.CharField(max_length=200, help_text=_("For example: founder and CEO."))
+    position_zh = models.CharField(max_length=100, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["company", "delegate"]
+        constraints = [
+            models.UniqueConstraint(fields=["delegate", "company", "position"], name="affiliation_unique"),
+            _ends_after_start("affiliation_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.delegate}, {self.position}, {self.company}"
+
+
+class CompanyEvent(models.Model):
+    """A dated, sourced event in a company's life, such as a listing on a sanctions list."""
+
+    class Kind(models.TextChoices):
+        SANCTION = "sanction", _("Sanction or listing")
+        PARTNERSHIP = "partnership", _("Partnership")
+        MILESTONE = "milestone", _("Milestone")
+        OTHER = "other", _("Other")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="events")
+    date = models.DateField()
+    date_approximate = models.BooleanField(
+        default=False, help_text=_("The source gives no exact day; the date is the earliest it can be.")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    # PROTECT: an event must stay traceable to its citation.
+    source = models.ForeignKey("proposals.Source", on_delete=models.PROTECT, related_name="company_events")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["company", "date"], name="company_event_date_idx")]
+
+    def __str__(self):
+        return f"{self.company}: {self.title} ({self.date:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return f"{self.company.get_absolute_url()}#event-{self.pk}"

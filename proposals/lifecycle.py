@@ -1,0 +1,249 @@
+"""The status lifecycle of a proposal: the statuses, the order they come in, and the rules a timeline obeys.
+
+Everything that decides whether a sequence of status events is possible lives here, so the admin, the API,
+the bulk action and the data loaders all refuse the same things with the same words.
+"""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    FILED = "filed", _("Filed")
+    NOT_FILED = "not_filed", _("Not filed")
+    MERGED = "merged", _("Merged")
+    CONVERTED = "converted", _("Converted to a suggestion")
+    REFERRED = "referred", _("Referred")
+    REPLIED = "replied", _("Replied")
+    FEEDBACK = "feedback", _("Proposer's feedback")
+    REHANDLING = "rehandling", _("Rehandling")
+    CLOSED = "closed", _("Closed")
+    ADOPTED = "adopted", _("Adopted")
+    IMPLEMENTED = "implemented", _("Implemented")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+STATUS_CHINESE = {
+    Status.ANNOUNCED: "拟提交",
+    Status.SUBMITTED: "提交",
+    Status.UNDER_REVIEW: "审查",
+    Status.FILED: "立案",
+    Status.NOT_FILED: "不予立案",
+    Status.MERGED: "并案",
+    Status.CONVERTED: "改作建议",
+    Status.REFERRED: "交办",
+    Status.REPLIED: "答复",
+    Status.FEEDBACK: "征询意见",
+    Status.REHANDLING: "重新办理",
+    Status.CLOSED: "办结",
+    Status.ADOPTED: "采纳",
+    Status.IMPLEMENTED: "落实",
+    Status.WITHDRAWN: "撤回",
+}
+
+
+class HandlingRole(models.TextChoices):
+    LEAD = "lead", _("Lead (主办)")
+    CO_HANDLING = "co", _("Co-handling (协办/会办)")
+    SEPARATE = "separate", _("Separate (分办)")
+
+
+class ReplyGrade(models.TextChoices):
+    A = "A", _("A: solved or mostly solved")
+    B = "B", _("B: being solved or planned")
+    C = "C", _("C: later, conditions lacking")
+    D = "D", _("D: kept for reference")
+
+
+class Verdict(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+# Where each status stands in the life of a proposal. A timeline never moves back to an earlier stage,
+# except that rehandling reopens a closed proposal. Withdrawn has no stage: it may come at any point
+# before handling concluded.
+STAGE = {
+    Status.ANNOUNCED: 0,
+    Status.SUBMITTED: 1,
+    Status.UNDER_REVIEW: 2,
+    Status.FILED: 3,
+    Status.NOT_FILED: 3,
+    Status.MERGED: 3,
+    Status.CONVERTED: 3,
+    Status.REFERRED: 4,
+    Status.REPLIED: 4,
+    Status.FEEDBACK: 4,
+    Status.REHANDLING: 4,
+    Status.CLOSED: 5,
+    Status.ADOPTED: 5,
+    Status.IMPLEMENTED: 5,
+}
+
+# The main road, in order, for drawing which stages a proposal reached and which it has not.
+MILESTONES = [
+    Status.SUBMITTED,
+    Status.FILED,
+    Status.REFERRED,
+    Status.REPLIED,
+    Status.CLOSED,
+    Status.ADOPTED,
+    Status.IMPLEMENTED,
+]
+
+# Nothing may follow these.
+FINAL = {Status.WITHDRAWN, Status.NOT_FILED}
+# After a closure only these may follow; rehandling reopens the proposal.
+AFTER_CLOSURE = {Status.REHANDLING, Status.ADOPTED, Status.IMPLEMENTED}
+# A status that needs an earlier one of the listed statuses.
+REQUIRES = {
+    Status.REPLIED: ({Status.REFERRED, Status.REHANDLING}, _("a reply needs an earlier referral")),
+    Status.FEEDBACK: ({Status.REPLIED}, _("the proposer's feedback needs an earlier reply")),
+    Status.REHANDLING: ({Status.FEEDBACK, Status.REPLIED}, _("rehandling needs an earlier reply")),
+}
+
+# Replies are due three months after referral; a reply after rehandling within one month.
+REPLY_DUE_MONTHS = 3
+REHANDLING_DUE_MONTHS = 1
+# Roles that owe the proposer a reply of their own (co-handling authorities answer through the lead).
+REPLYING_ROLES = {HandlingRole.LEAD, HandlingRole.SEPARATE, ""}
+
+# Which of the event's optional fields belong to which status.
+FIELDS_FOR_STATUS = {
+    "handling_role": {Status.REFERRED},
+    "reply_grade": {Status.REPLIED},
+    "reply_url": {Status.REPLIED},
+    "reply_public": {Status.REPLIED},
+    "verdict": {Status.FEEDBACK},
+    "adopted_in": {Status.ADOPTED, Status.IMPLEMENTED},
+}
+AUTHORITY_STATUSES = {Status.REFERRED, Status.REPLIED, Status.REHANDLING}
+
+
+def add_months(day, months):
+    """The same day `months` later, moved back to the month's last day where it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def label(status):
+    return Status(status).label
+
+
+def check_event_fields(event):
+    """Errors for one event's own fields, keyed by field name, as a form would show them."""
+    errors = {}
+    status = event.status
+    for field, statuses in FIELDS_FOR_STATUS.items():
+        value = getattr(event, field)
+        if value not in ("", None, False) and status not in statuses:
+            names = ", ".join(str(label(s)) for s in statuses)
+            errors[field] = _("Only an event of status %(statuses)s takes this field.") % {"statuses": names}
+    if event.authority_id is None and status in {Status.REFERRED, Status.REPLIED}:
+        errors["authority"] = _("Name the authority this proposal was referred to or that replied.")
+    if event.authority_id is not None and status not in AUTHORITY_STATUSES:
+        errors["authority"] = _("Only a referral, reply or rehandling names an authority.")
+    if status == Status.REFERRED and not event.handling_role:
+        errors["handling_role"] = _("Give the authority's role in handling: lead, co-handling or separate.")
+    if status == Status.FEEDBACK and not event.verdict:
+        errors["verdict"] = _("Give the proposer's verdict.")
+    if status == Status.ADOPTED and not event.adopted_in:
+        errors["adopted_in"] = _("Name the law, plan or policy document that adopted the proposal.")
+    if event.source_id is None:
+        errors["source"] = _("Every status change needs a source.")
+    return errors
+
+
+def timeline_order(event):
+    """Events run by date; on one day, in the order they were entered (unsaved ones last)."""
+    return (event.date, event.pk is None, event.pk or 0, getattr(event, "_entry_order", 0))
+
+
+def check_timeline(session, events, today=None):
+    """Raise ValidationError listing every reason why this sequence of events cannot happen.
+
+    `events` may mix stored and unsaved StatusEvent objects: the admin checks the timeline it is about
+    to save, with every inline form applied, before anything is written.
+    """
+    today = today or datetime.date.today()
+    errors = []
+    latest_stage = -1
+    seen = set()
+    closed = final = None
+    for event in sorted(events, key=timeline_order):
+        status, when = event.status, event.date
+        name = label(status)
+
+        def refuse(message, name=name, when=when, **params):
+            errors.append(
+                ValidationError(
+                    "%(status)s on %(date)s: " + str(message),
+                    params={"status": name, "date": when.isoformat(), **params},
+                    code="impossible_sequence",
+                )
+            )
+
+        if when > today:
+            refuse(_("the date is in the future."))
+        if session is not None and when < session.opened_on and status != Status.ANNOUNCED:
+            refuse(
+                _("the session opened on %(opened)s; only an announcement may come before it."),
+                opened=session.opened_on.isoformat(),
+            )
+        if final is not None:
+            refuse(_("nothing can follow “%(final)s”."), final=label(final))
+        elif closed is not None and status not in AFTER_CLOSURE:
+            refuse(_("the proposal was closed; only rehandling (reopening), adoption or implementation may follow."))
+        elif status != Status.WITHDRAWN and STAGE[status] < latest_stage and not (
+            status == Status.REHANDLING and closed is not None
+        ):
+            refuse(_("this stage comes before a step the proposal had already reached."))
+        if status in REQUIRES:
+            needed, message = REQUIRES[status]
+            if not seen & needed:
+                refuse(message)
+
+        seen.add(status)
+        if status in FINAL:
+            final = status
+        if status == Status.CLOSED:
+            closed = status
+        elif status == Status.REHANDLING:
+            closed = None
+            latest_stage = STAGE[status]
+            continue
+        if status != Status.WITHDRAWN:
+            latest_stage = max(latest_stage, STAGE[status])
+    if errors:
+        raise ValidationError(errors)
+
+
+def reply_due(events):
+    """The date by which a reply is owed, or None when no reply is outstanding.
+
+    A referral to a lead or separate authority opens a debt that a later reply from that authority
+    (or any reply, when the referral names none) settles; rehandling opens a one-month debt that any
+    later reply settles. Closure and withdrawal end every debt.
+    """
+    outstanding = {}  # key -> due date
+    for event in sorted(events, key=timeline_order):
+        if event.status == Status.REFERRED and event.handling_role in REPLYING_ROLES:
+            outstanding.setdefault(event.authority_id, add_months(event.date, REPLY_DUE_MONTHS))
+        elif event.status == Status.REHANDLING:
+            outstanding.setdefault("rehandling", add_months(event.date, REHANDLING_DUE_MONTHS))
+        elif event.status == Status.REPLIED:
+            outstanding.pop(event.authority_id, None)
+            outstanding.pop("rehandling", None)
+            outstanding.pop(None, None)
+        elif event.status in {Status.CLOSED, Status.WITHDRAWN, Status.NOT_FILED}:
+            outstanding.clear()
+    return min(outstanding.values(), default=None)
