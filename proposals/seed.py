@@ -8,7 +8,6 @@ what is missing. Records already in the database are left alone: editors may hav
 
 import datetime
 import json
-from collections import Counter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -33,14 +32,14 @@ class Tally:
     """How many records of each model were created and how many were already there."""
 
     def __init__(self):
-        self.created, self.kept = Counter(), Counter()
+        self.counts = {}  # verbose plural name -> [created, left alone], in the order the loader met them
 
     def count(self, model, created):
-        (self.created if created else self.kept)[model._meta.verbose_name_plural] += 1
+        counts = self.counts.setdefault(str(model._meta.verbose_name_plural), [0, 0])
+        counts[0 if created else 1] += 1
 
     def lines(self):
-        names = sorted(set(self.created) | set(self.kept))
-        return [f"{name}: {self.created[name]} created, {self.kept[name]} left alone" for name in names]
+        return [f"{name}: {created} created, {kept} left alone" for name, (created, kept) in self.counts.items()]
 
 
 def read(path):
@@ -111,11 +110,11 @@ class _Loader:
         nested = ["themes", "sponsors", "sources", "events"]
         proposal = self.ensure(Proposal, record, where, key=["session", "slug"], refs={"session": Session},
                                nested=nested)
-        themes = [self.find(Theme, slug, f"{where}.themes") for slug in record.get("themes", [])]
+        themes = [self.find(Theme, slug, f"{where}.themes") for slug in _list(record, "themes", where)]
         _add_missing(proposal.themes, themes)
-        sources = [self.find(Source, ref, f"{where}.sources") for ref in record.get("sources", [])]
+        sources = [self.find(Source, ref, f"{where}.sources") for ref in _list(record, "sources", where)]
         _add_missing(proposal.sources, sources)
-        sponsors = record.get("sponsors") or []
+        sponsors = _list(record, "sponsors", where)
         if not sponsors:
             raise SeedError(f"{where}: list at least one sponsor; the first one leads.")
         for order, slug in enumerate(sponsors):
@@ -132,6 +131,12 @@ class _Loader:
             raise SeedError(f"{where}: unknown key {', '.join(map(repr, unknown))}.")
         fields = self.resolve(dict(record), {"source": Source, "authority": Authority}, where)
         fields["date"] = _date(fields["date"], f"{where}.date")
+        try:
+            # The field checks a form would make (known status, valid choices and address); the lifecycle
+            # rules are record_status's own.
+            StatusEvent(proposal=proposal, **fields).clean_fields()
+        except ValidationError as error:
+            raise SeedError(f"{where}: {_describe(error)}") from error
         # One claim per source: the same status from the same source is the same event, whatever its date
         # has been corrected to since.
         if proposal.status_events.filter(status=fields["status"], source=fields["source"]).exists():
@@ -153,7 +158,10 @@ class _Loader:
             raise SeedError(f"{where}: unknown key {', '.join(map(repr, unknown))}.")
         fields = self.resolve(fields, refs or {}, where)
         lookup = {name: fields.pop(name) for name in key}
-        existing = model.objects.filter(**lookup).first()
+        try:
+            existing = model.objects.filter(**lookup).first()
+        except (TypeError, ValueError, ValidationError) as error:
+            raise SeedError(f"{where}: a key field has a value of the wrong type ({error}).") from error
         if existing is not None:
             self.tally.count(model, created=False)
             return existing
@@ -177,6 +185,8 @@ class _Loader:
         return fields
 
     def find(self, model, reference, where):
+        if not isinstance(reference, str):
+            raise SeedError(f"{where}: expected the slug of a {model._meta.verbose_name}, got {reference!r}.")
         if model is Source:
             found = self.sources.get(reference)
         else:
@@ -198,6 +208,13 @@ def _records(container, section, where=None):
             raise SeedError(f"{prefix}[{index}]: expected an object.")
         name = record.get("slug") or record.get("ref") or record.get("title")
         yield (f"{prefix}[{index}] ({name})" if name else f"{prefix}[{index}]"), record
+
+
+def _list(record, key, where):
+    values = record.get(key, [])
+    if not isinstance(values, list):
+        raise SeedError(f"{where}.{key}: expected a list.")
+    return values
 
 
 def _require(record, keys, where):
