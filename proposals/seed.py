@@ -10,7 +10,7 @@ import datetime
 import json
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 
 from people.models import Affiliation, Company, CompanyEvent, Delegate, Membership
@@ -161,7 +161,7 @@ class _Loader:
         try:
             existing = model.objects.filter(**lookup).first()
         except (TypeError, ValueError, ValidationError) as error:
-            raise SeedError(f"{where}: a key field has a value of the wrong type ({error}).") from error
+            raise SeedError(f"{where}: a key field has a value of the wrong type: {error}") from error
         if existing is not None:
             self.tally.count(model, created=False)
             return existing
@@ -246,6 +246,9 @@ def _add_missing(relation, records):
 
 
 def _describe(error):
-    if hasattr(error, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
-    return " ".join(error.messages)
+    if not hasattr(error, "message_dict"):
+        return " ".join(error.messages)
+    return "; ".join(
+        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+        for field, messages in error.message_dict.items()
+    )

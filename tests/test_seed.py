@@ -237,3 +237,9 @@ def test_a_file_that_is_not_json_is_refused(tmp_path):
 
 def test_a_missing_file_is_refused(tmp_path):
     assert_refused(tmp_path / "absent.json", "Cannot read")
+
+
+def test_a_source_without_address_or_publisher_is_refused(data, tmp_path):
+    broken = copy.deepcopy(data)
+    broken["sources"][0]["publisher"] = ""
+    assert_refused(write(tmp_path, broken), "sources[0]", "address or at least its publisher")
