@@ -152,7 +152,8 @@ class _Loader:
         """The record matched by its key fields, created (and validated) when it is not there yet."""
         _require(record, key, where)
         fields = {name: value for name, value in record.items() if name not in nested}
-        allowed = {field.name for field in model._meta.concrete_fields if not field.auto_created}
+        # Only fields an editor may set: a proposal's status, for one, comes from its timeline alone.
+        allowed = {field.name for field in model._meta.concrete_fields if field.editable and not field.auto_created}
         unknown = sorted(set(fields) - allowed)
         if unknown:
             raise SeedError(f"{where}: unknown key {', '.join(map(repr, unknown))}.")

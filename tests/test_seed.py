@@ -243,3 +243,9 @@ def test_a_source_without_address_or_publisher_is_refused(data, tmp_path):
     broken = copy.deepcopy(data)
     broken["sources"][0]["publisher"] = ""
     assert_refused(write(tmp_path, broken), "sources[0]", "address or at least its publisher")
+
+
+def test_a_proposal_status_cannot_be_set_around_its_timeline(data, tmp_path):
+    broken = copy.deepcopy(data)
+    broken["proposals"][0]["status"] = "adopted"
+    assert_refused(write(tmp_path, broken), "proposals[0]", "'status'")
