@@ -1,2 +1,74 @@
+"""The editors' workspace for delegates, their seats and positions, and companies with their dated events."""
 
-# Register your models here.
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Affiliation, Company, CompanyEvent, Delegate, Membership
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["body", "term", "role", "delegation", "started_on", "ended_on"]
+    autocomplete_fields = ["body"]
+    extra = 0
+
+
+class DelegateAffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fields = ["company", "position", "position_zh", "started_on", "ended_on"]
+    autocomplete_fields = ["company"]
+    extra = 0
+    verbose_name_plural = _("positions at companies")
+
+
+class CompanyAffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fields = ["delegate", "position", "position_zh", "started_on", "ended_on"]
+    autocomplete_fields = ["delegate"]
+    extra = 0
+    verbose_name_plural = _("delegates holding positions")
+
+
+class CompanyEventInline(admin.TabularInline):
+    model = CompanyEvent
+    fields = ["date", "date_approximate", "kind", "title", "description", "source"]
+    autocomplete_fields = ["source"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Delegate)
+class DelegateAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "name_zh", "name_pinyin", "seats"]
+    search_fields = ["name_en", "name_zh", "name_pinyin", "other_names", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    list_filter = ["memberships__body", "memberships__role"]
+    inlines = [MembershipInline, DelegateAffiliationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__body")
+
+    @admin.display(description=_("seats"))
+    def seats(self, delegate):
+        return ", ".join(f"{membership.body} ({membership.get_role_display()})"
+                         for membership in delegate.memberships.all()) or "—"
+
+
+@admin.register(Company)
+class CompanyAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "name_zh", "sector", "website"]
+    list_filter = ["sector"]
+    search_fields = ["name_en", "name_zh", "slug", "sector"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    inlines = [CompanyAffiliationInline, CompanyEventInline]
+
+
+@admin.register(CompanyEvent)
+class CompanyEventAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "company", "kind", "title", "source"]
+    list_filter = ["kind", "company"]
+    list_select_related = ["company", "source"]
+    search_fields = ["title", "description", "company__name_en", "company__name_zh"]
+    autocomplete_fields = ["company", "source"]
+    date_hierarchy = "date"

@@ -1,2 +1,272 @@
+"""The editors' workspace: proposals with their sponsors, sources and timelines, and the records around them.
 
-# Register your models here.
+Every write to a timeline goes through `proposals.services`, so the admin refuses the same impossible
+sequences as the API and the loaders, and each proposal's current status stays that of its latest event.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .admin_actions import record_status_change
+from .admin_forms import SponsorshipFormSet, StatusEventAdminForm, StatusEventFormSet, timeline_refusal
+from .admin_import import PartialImportMixin
+from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
+from .resources import ProposalResource
+
+admin.site.site_header = _("Two Sessions Tracker · editors")
+admin.site.site_title = _("Two Sessions Tracker")
+admin.site.index_title = _("Editors' workspace")
+
+
+@admin.register(Body)
+class BodyAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "name_zh", "abbreviation", "kind", "level", "region"]
+    list_filter = ["kind", "level"]
+    search_fields = ["name_en", "name_zh", "abbreviation", "slug"]
+    prepopulated_fields = {"slug": ["abbreviation"]}
+
+
+@admin.register(Session)
+class SessionAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "name_zh", "body", "year", "opened_on", "closed_on"]
+    list_filter = ["body", "year"]
+    list_select_related = ["body"]
+    search_fields = ["name_en", "name_zh", "slug", "year"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    date_hierarchy = "opened_on"
+
+
+@admin.register(Theme)
+class ThemeAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "name_zh", "slug", "parent"]
+    list_select_related = ["parent"]
+    search_fields = ["name_en", "name_zh", "slug"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(Authority)
+class AuthorityAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "name_zh", "abbreviation", "website"]
+    search_fields = ["name_en", "name_zh", "abbreviation", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "author", "published_on", "url"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "author", "url", "quote"]
+    date_hierarchy = "published_on"
+
+
+class SponsorshipInline(admin.TabularInline):
+    model = Sponsorship
+    formset = SponsorshipFormSet
+    fields = ["delegate", "is_lead", "order"]
+    autocomplete_fields = ["delegate"]
+    extra = 1
+    verbose_name = _("sponsor")
+    verbose_name_plural = _("sponsors (exactly one lead sponsor, 领衔)")
+
+
+class SourceInline(admin.TabularInline):
+    model = Proposal.sources.through
+    autocomplete_fields = ["source"]
+    extra = 1
+    verbose_name = _("source")
+    verbose_name_plural = _("sources reporting the proposal")
+
+
+class StatusEventInline(admin.TabularInline):
+    model = StatusEvent
+    formset = StatusEventFormSet
+    fields = [
+        "date", "date_approximate", "status", "source", "note", "authority", "handling_role", "reply_grade",
+        "reply_url", "reply_public", "verdict", "adopted_in",
+    ]
+    autocomplete_fields = ["source", "authority"]
+    ordering = ["date", "id"]
+    extra = 1
+    show_change_link = True
+    verbose_name = _("status event")
+    verbose_name_plural = _("timeline (status events, oldest first)")
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("reply overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.overdue().values("pk"))
+        return queryset
+
+
+@admin.register(Proposal)
+class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [ProposalResource]
+    formats = [CSV]
+    list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue"]
+    list_filter = ["status", "session", "session__body", "kind", "themes", OverdueFilter]
+    list_select_related = ["session__body"]
+    search_fields = [
+        "title_en", "title_zh", "summary", "summary_zh", "number",
+        "sponsors__name_en", "sponsors__name_zh", "sponsors__name_pinyin",
+    ]
+    date_hierarchy = "status_date"
+    autocomplete_fields = ["session", "themes", "related"]
+    prepopulated_fields = {"slug": ["title_en"]}
+    readonly_fields = ["status", "status_date", "reply_due_on", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title_en", "title_zh", "slug", "session", "kind", "number"]}),
+        (_("Content"), {"fields": ["summary", "summary_zh", "full_text"]}),
+        (_("Links"), {"fields": ["themes", "related"]}),
+        (_("Current status (from the timeline below)"), {
+            "fields": ["status", "status_date", "reply_due_on", "created_at", "updated_at"]}),
+    ]
+    inlines = [SponsorshipInline, SourceInline, StatusEventInline]
+    actions = [record_status_change]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_related()
+
+    @admin.display(description=_("status"), ordering="status")
+    def current_status(self, proposal):
+        return proposal.get_status_display() or "—"
+
+    @admin.display(description=_("lead sponsor"))
+    def lead_sponsor_name(self, proposal):
+        lead = proposal.lead_sponsor
+        return lead.name_en if lead else "—"
+
+    @admin.display(description=_("overdue"), boolean=True, ordering="reply_due_on")
+    def overdue(self, proposal):
+        return proposal.is_overdue()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Restoring an old version from the history must not bring back an old status: the timeline decides.
+        obj.refresh_status()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is StatusEvent:
+            formset.save(commit=False)
+            services.save_timeline(
+                form.instance,
+                add=formset.new_objects,
+                change=[event for event, _changed in formset.changed_objects],
+                delete=formset.deleted_objects,
+            )
+        elif formset.model is Sponsorship:
+            sponsorships = formset.save(commit=False)
+            for removed in formset.deleted_objects:
+                removed.delete()
+            # Co-sponsors first: the database allows one lead at a time, so a former lead steps down first.
+            for sponsorship in sorted(sponsorships, key=lambda item: item.is_lead):
+                sponsorship.save()
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def has_import_permission(self, request):
+        # Importing both adds and updates proposals.
+        return super().has_import_permission(request) and self.has_change_permission(request)
+
+
+class OverdueReferralFilter(admin.SimpleListFilter):
+    title = _("reply overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Referrals still awaiting a reply past the deadline"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        return queryset
+
+
+@admin.register(StatusEvent)
+class StatusEventAdmin(SimpleHistoryAdmin):
+    form = StatusEventAdminForm
+    list_display = ["date", "status", "proposal", "authority", "handling_role", "reply_grade", "verdict", "source"]
+    list_filter = ["status", "reply_grade", "verdict", "handling_role", OverdueReferralFilter, "authority"]
+    list_select_related = ["proposal", "authority", "source"]
+    search_fields = ["proposal__title_en", "proposal__title_zh", "note", "adopted_in", "authority__name_en"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["proposal", "source", "authority"]
+    ordering = ["-date", "-id"]
+    actions = ["delete_selected_events"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an event to another proposal would change two timelines at once; add a new event instead.
+        return ["proposal"] if obj is not None else []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        if change:
+            services.save_timeline(obj.proposal, change=[obj])
+        else:
+            services.save_timeline(obj.proposal, add=[obj])
+
+    def delete_model(self, request, obj):
+        services.delete_status_event(obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for proposal, events in _events_by_proposal(queryset).items():
+            services.save_timeline(proposal, delete=events)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        event = self.get_object(request, object_id)
+        if event is not None and self.has_delete_permission(request, event):
+            error = timeline_refusal(event.proposal, delete=[event])
+            if error is not None:
+                self._refuse_deletion(request, event.proposal, error)
+                return HttpResponseRedirect(reverse("admin:proposals_statusevent_change", args=[event.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description=_("Delete selected status events"), permissions=["delete"])
+    def delete_selected_events(self, request, queryset):
+        refused = False
+        for proposal, events in _events_by_proposal(queryset).items():
+            error = timeline_refusal(proposal, delete=events)
+            if error is not None:
+                self._refuse_deletion(request, proposal, error)
+                refused = True
+        if refused:
+            return None
+        return delete_selected(self, request, queryset)
+
+    def _refuse_deletion(self, request, proposal, error):
+        reasons = " ".join(error.messages)
+        self.message_user(
+            request, _("Not deleted: the timeline of “%(proposal)s” would become impossible. %(reasons)s")
+            % {"proposal": proposal, "reasons": reasons},
+            messages.ERROR,
+        )
+
+
+def _events_by_proposal(events):
+    grouped = {}
+    for event in events.select_related("proposal__session"):
+        grouped.setdefault(event.proposal, []).append(event)
+    return grouped

@@ -1,0 +1,147 @@
+"""Forms and formsets of the editors' admin that check a proposal's sponsors and timeline before anything is saved."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import lifecycle
+from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
+from .models import StatusEvent
+
+
+def timeline_refusal(proposal, *, add=(), change=(), delete=()):
+    """The ValidationError that `save_timeline` would raise for this change to the timeline, or None.
+
+    Lets a form or a delete page refuse with the lifecycle's own words before anything is written.
+    `proposal` may be unsaved (the admin's add form): then only the added events make its timeline.
+    """
+    timeline = {event.pk: event for event in proposal.status_events.all()} if proposal.pk else {}
+    for event in delete:
+        timeline.pop(event.pk, None)
+    for event in change:
+        timeline[event.pk] = event
+    for position, event in enumerate(add):
+        event._entry_order = position
+    session = proposal.session if proposal.session_id else None
+    try:
+        lifecycle.check_timeline(session, [*timeline.values(), *add])
+    except ValidationError as error:
+        return error
+    return None
+
+
+class SponsorshipFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms if self._is_kept(form)]
+        if any(form.errors for form in kept):
+            return
+        leads = sum(1 for form in kept if form.cleaned_data.get("is_lead"))
+        if leads != 1:
+            raise ValidationError(
+                _("Mark exactly one sponsor as the lead sponsor (领衔); %(count)s are marked.") % {"count": leads},
+                code="lead_sponsor",
+            )
+
+    def _is_kept(self, form):
+        """A form that stands for a sponsorship after saving: not deleted, not an empty extra row."""
+        if self.can_delete and self._should_delete_form(form):
+            return False
+        return form.instance.pk is not None or form.has_changed()
+
+
+class StatusEventFormSet(forms.BaseInlineFormSet):
+    """The timeline inline: the whole resulting sequence is checked before the proposal or any event is saved."""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms if not self._should_delete_form(form)):
+            return  # each bad row already shows its own error; its half-built event cannot be checked
+        added, changed, deleted = [], [], []
+        for form in self.forms:
+            stored = form.instance.pk is not None
+            if self._should_delete_form(form):
+                if stored:
+                    deleted.append(form.instance)
+            elif stored:
+                changed.append(form.instance)
+            elif form.has_changed():
+                added.append(form.instance)
+        error = timeline_refusal(self.instance, add=added, change=changed, delete=deleted)
+        if error is not None:
+            raise error
+
+
+class StatusEventAdminForm(forms.ModelForm):
+    """One event edited on its own: checked against the rest of its proposal's timeline."""
+
+    class Meta:
+        model = StatusEvent
+        fields = [
+            "proposal", "date", "date_approximate", "status", "source", "note", "authority", "handling_role",
+            "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in",
+        ]
+
+    def _post_clean(self):
+        # The model form copies its values onto the instance here, after clean(): check the timeline after that.
+        super()._post_clean()
+        event = self.instance
+        if self.errors or event.proposal_id is None:
+            return
+        if event.pk is None:
+            error = timeline_refusal(event.proposal, add=[event])
+        else:
+            error = timeline_refusal(event.proposal, change=[event])
+        if error is not None:
+            self.add_error(None, error)
+
+
+class RecordStatusForm(forms.Form):
+    """The bulk action's form: one status change for every selected proposal."""
+
+    date = forms.DateField(widget=AdminDateWidget)
+    date_approximate = forms.BooleanField(
+        required=False, label=_("date approximate"),
+        help_text=StatusEvent._meta.get_field("date_approximate").help_text,
+    )
+    status = forms.ChoiceField(choices=Status.choices)
+    source = forms.ModelChoiceField(queryset=StatusEvent._meta.get_field("source").related_model.objects.all())
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    authority = forms.ModelChoiceField(
+        queryset=StatusEvent._meta.get_field("authority").related_model.objects.all(), required=False,
+        help_text=StatusEvent._meta.get_field("authority").help_text,
+    )
+    handling_role = forms.ChoiceField(choices=[("", "---------"), *HandlingRole.choices], required=False)
+    reply_grade = forms.ChoiceField(choices=[("", "---------"), *ReplyGrade.choices], required=False)
+    reply_url = forms.URLField(label=_("reply text"), required=False, max_length=500)
+    reply_public = forms.NullBooleanField(label=_("reply text public"), required=False)
+    verdict = forms.ChoiceField(label=_("proposer's verdict"), choices=[("", "---------"), *Verdict.choices],
+                                required=False)
+    adopted_in = forms.CharField(
+        label=_("adopted in"), max_length=300, required=False,
+        help_text=StatusEvent._meta.get_field("adopted_in").help_text,
+    )
+
+    def __init__(self, *args, admin_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        site = admin_site or admin.site
+        for name in ("source", "authority"):
+            field = self.fields[name]
+            field.widget = AutocompleteSelect(StatusEvent._meta.get_field(name), site)
+            field.widget.choices = field.choices  # a ModelChoiceField hands its choices only to its first widget
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:
+            return cleaned_data
+        # The lifecycle decides which fields a status takes, as it does for every other entry path.
+        for field, message in lifecycle.check_event_fields(StatusEvent(**self.event_fields())).items():
+            self.add_error(field, message)
+        return cleaned_data
+
+    def event_fields(self):
+        """Keyword arguments for `record_status` / `record_status_for_many`."""
+        data = dict(self.cleaned_data)
+        return {name: value for name, value in data.items() if value not in ("", None) or name == "note"}

@@ -1,0 +1,181 @@
+"""CSV import and export of proposals for editors who work in spreadsheets.
+
+An exported cell that a spreadsheet would run as a formula is escaped; the import undoes that escape, so a
+file goes out and comes back unchanged. Imports never touch timelines: status columns are export-only,
+because every status change goes through `proposals.services`.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from people.models import Delegate
+
+from .models import Proposal, Session, Sponsorship, Theme
+
+# A cell beginning with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP, "CSV
+# injection"); tab and carriage return can hide one. django-import-export's own setting only strips a
+# leading "=", so the escape is done here: a leading apostrophe makes the spreadsheet show text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+SEPARATOR = ","
+
+
+def escape_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return ESCAPE + value
+    return value
+
+
+def unescape_formula(value):
+    if isinstance(value, str) and value.startswith(ESCAPE) and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def split_slugs(value):
+    return [slug.strip() for slug in str(value or "").split(SEPARATOR) if slug.strip()]
+
+
+class SlugWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as the related object's slug; an unknown slug is a row error, not a crash."""
+
+    def __init__(self, model):
+        super().__init__(model, field="slug")
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("No %(model)s with the slug “%(slug)s”.") % {"model": self.model._meta.verbose_name, "slug": value}
+            ) from None
+
+
+class SlugListWidget(widgets.ManyToManyWidget):
+    """Related objects as comma-separated slugs, kept in the order written; unknown slugs are a row error."""
+
+    def __init__(self, model):
+        super().__init__(model, separator=SEPARATOR, field="slug")
+
+    def clean(self, value, row=None, **kwargs):
+        slugs = split_slugs(value)
+        found = {obj.slug: obj for obj in self.model.objects.filter(slug__in=slugs)}
+        unknown = [slug for slug in slugs if slug not in found]
+        if unknown:
+            raise ValueError(
+                _("No %(model)s with the slug %(slugs)s.") % {
+                    "model": self.model._meta.verbose_name, "slugs": ", ".join(f"“{slug}”" for slug in unknown)}
+            )
+        return [found[slug] for slug in dict.fromkeys(slugs)]
+
+
+class SponsorsField(fields.Field):
+    """Sponsors as delegate slugs, the lead sponsor first. Written after the proposal is saved (see save_m2m)."""
+
+    def __init__(self):
+        super().__init__(attribute="sponsors", column_name="sponsors", widget=SlugListWidget(Delegate))
+
+    def clean(self, row, **kwargs):
+        sponsors = super().clean(row, **kwargs)
+        if not sponsors:
+            raise ValueError(_("Name at least one sponsor by slug; the first one is the lead sponsor."))
+        return sponsors
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        instance._imported_sponsors = self.clean(row, **kwargs)
+
+
+class ProposalResource(resources.ModelResource):
+    session = fields.Field(attribute="session", column_name="session", widget=SlugWidget(Session))
+    sponsors = SponsorsField()
+    themes = fields.Field(attribute="themes", column_name="themes", widget=SlugListWidget(Theme))
+    lead_sponsor = fields.Field(column_name="lead_sponsor", readonly=True)
+    status = fields.Field(attribute="status", column_name="status", readonly=True)
+    status_date = fields.Field(
+        attribute="status_date", column_name="status_date", readonly=True, widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    reply_due_on = fields.Field(
+        attribute="reply_due_on", column_name="reply_due_on", readonly=True, widget=widgets.DateWidget("%Y-%m-%d")
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id", "title_en", "title_zh", "kind", "number", "session", "status", "status_date", "reply_due_on",
+            "lead_sponsor", "sponsors", "themes", "summary", "summary_zh",
+        ]
+        export_order = fields
+        import_id_fields = ["id"]
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def dehydrate_lead_sponsor(self, proposal):
+        lead = proposal.lead_sponsor
+        return lead.name_en if lead else ""
+
+    def dehydrate_sponsors(self, proposal):
+        return SEPARATOR.join(sponsorship.delegate.slug for sponsorship in proposal.sponsorships.all())
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+    def get_export_queryset(self, request=None, **kwargs):
+        return Proposal.objects.with_related()
+
+    def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            row[column] = unescape_formula(value)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        instance._imported_as_new = new
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance._imported_as_new and row.get("id") not in (None, ""):
+            errors["id"] = ValidationError(
+                _("No proposal has the id %(id)s; leave the id empty to add a new proposal.") % {"id": row["id"]}
+            )
+        # The library reads many-to-many columns only after saving; check them now so a bad slug is a row error.
+        for field in (self.fields["sponsors"], self.fields["themes"]):
+            try:
+                field.clean(row, **kwargs)
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(str(error), code="invalid")
+        if errors:
+            raise ValidationError(errors)
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        sponsors = getattr(instance, "_imported_sponsors", None)
+        if sponsors is not None and (self._is_using_transactions(kwargs) or not self._is_dry_run(kwargs)):
+            self._save_sponsors(instance, sponsors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # The library compares sponsors as a set; a new lead sponsor is a change too.
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        return self._sponsor_ids(original) == [delegate.pk for delegate in self.fields["sponsors"].clean(row)]
+
+    @staticmethod
+    def _sponsor_ids(proposal):
+        if proposal.pk is None:
+            return []
+        return [sponsorship.delegate_id for sponsorship in proposal.sponsorships.order_by("-is_lead", "order")]
+
+    @staticmethod
+    @transaction.atomic
+    def _save_sponsors(proposal, sponsors):
+        if ProposalResource._sponsor_ids(proposal) == [delegate.pk for delegate in sponsors]:
+            return
+        proposal.sponsorships.all().delete()
+        Sponsorship.objects.bulk_create(
+            Sponsorship(proposal=proposal, delegate=delegate, is_lead=order == 0, order=order)
+            for order, delegate in enumerate(sponsors)
+        )
