@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import feeds, views
 
 app_name = "proposals"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("themes/", views.theme_list, name="theme_list"),
+    path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
+    path("themes/<slug:slug>/feed/", feeds.ThemeFeed(), name="feed_theme"),
+    path("proposals/", views.proposal_list, name="proposal_list"),
+    path("proposals/feed/", feeds.AllUpdatesFeed(), name="feed_all"),
+    path("proposals/<int:pk>/", views.proposal_by_id, name="proposal_by_id"),
+    path("proposals/<int:pk>/feed/", feeds.ProposalFeed(), name="feed_proposal"),
+    path("proposals/<int:pk>-<slug:slug>/", views.proposal_detail, name="proposal_detail"),
+    path("sessions/", views.session_list, name="session_list"),
+    path("sessions/<slug:slug>/", views.session_detail, name="session_detail"),
+    path("authorities/", views.authority_list, name="authority_list"),
+    path("authorities/<slug:slug>/", views.authority_detail, name="authority_detail"),
+]

@@ -1,0 +1,54 @@
+"""Reader pages for delegates and companies: who they are, where they sit, what they proposed."""
+
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from proposals.models import Proposal
+from proposals.views.listing import paginate
+
+from .models import Affiliation, Company, Delegate, Membership
+
+
+def delegate_list(request):
+    delegates = Delegate.objects.annotate(proposal_count=Count("sponsorships")).order_by("name_en", "pk").prefetch_related(
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
+        Prefetch("memberships", queryset=Membership.objects.select_related("body")),
+    )
+    page, notice = paginate(request, delegates)
+    return render(request, "people/delegate_list.html", {"page": page, "notices": [notice] if notice else []})
+
+
+def delegate_detail(request, slug):
+    delegate = get_object_or_404(Delegate, slug=slug)
+    proposals = Proposal.objects.filter_by(delegate=delegate).with_related().order_by(
+        "-session__opened_on", "session__pk", "-status_date", "-id")
+    page, notice = paginate(request, proposals)
+    return render(request, "people/delegate_detail.html", {
+        "delegate": delegate,
+        "memberships": delegate.memberships.select_related("body"),
+        "affiliations": delegate.affiliations.select_related("company"),
+        "page": page, "notices": [notice] if notice else [],
+        "feed_url": reverse("people:feed_delegate", kwargs={"slug": delegate.slug}),
+    })
+
+
+def company_list(request):
+    companies = Company.objects.annotate(
+        people_count=Count("affiliations__delegate", distinct=True)).order_by("name_en", "pk")
+    page, notice = paginate(request, companies)
+    return render(request, "people/company_list.html", {"page": page, "notices": [notice] if notice else []})
+
+
+def company_detail(request, slug):
+    company = get_object_or_404(Company, slug=slug)
+    proposals = Proposal.objects.filter_by(company=company).with_related().order_by(
+        "-session__opened_on", "-status_date", "-id")
+    page, notice = paginate(request, proposals)
+    return render(request, "people/company_detail.html", {
+        "company": company,
+        "affiliations": company.affiliations.select_related("delegate"),
+        "page": page, "notices": [notice] if notice else [],
+        "events": company.events.select_related("source"),
+        "feed_url": reverse("people:feed_company", kwargs={"slug": company.slug}),
+    })

@@ -1,0 +1,91 @@
+"""Template helpers for the reader pages: statuses in the reader's language, bilingual names, progress."""
+
+from django import template
+from django.utils.html import format_html, format_html_join
+
+from proposals import lifecycle
+from proposals.bilingual import reader_prefers_chinese
+from proposals.lifecycle import MILESTONES, STAGE, Status
+
+register = template.Library()
+
+
+def status_name(status):
+    """A status in the reader's language: the Chinese term of art for Chinese readers, else the English label."""
+    if not status:
+        return ""
+    status = Status(status)
+    return lifecycle.STATUS_CHINESE[status] if reader_prefers_chinese() else str(status.label)
+
+
+def status_other_name(status):
+    """The same status in the other language, shown alongside."""
+    if not status:
+        return ""
+    status = Status(status)
+    return str(status.label) if reader_prefers_chinese() else lifecycle.STATUS_CHINESE[status]
+
+
+def milestones_reached(status):
+    """How many of the main-road milestones a proposal at `status` has passed (0 when it has none yet)."""
+    if not status or status not in STAGE:
+        return 0
+    stage = STAGE[Status(status)]
+    return sum(1 for milestone in MILESTONES if STAGE[milestone] < stage or milestone == status)
+
+
+@register.filter
+def status_label(status):
+    return status_name(status)
+
+
+@register.simple_tag
+def status_badge(status):
+    """The status as a coloured tag, with the other language's term as its tooltip."""
+    if not status:
+        return format_html('<span class="status status--none">{}</span>', "—")
+    return format_html(
+        '<span class="status status--{}" title="{}">{}</span>', status, status_other_name(status), status_name(status)
+    )
+
+
+@register.simple_tag
+def progress(status):
+    """A small row of steps showing how far along the main road a proposal got; the text beside it says it too."""
+    reached = milestones_reached(status)
+    steps = format_html_join(
+        "", '<span class="progress__step{}"></span>',
+        ((" progress__step--done" if index < reached else "",) for index in range(len(MILESTONES))),
+    )
+    return format_html('<span class="progress" aria-hidden="true">{}</span>', steps)
+
+
+@register.filter
+def alongside(obj, field="name"):
+    """The other language's form of a bilingual field, or ""."""
+    return obj.alongside(field) if obj is not None else ""
+
+
+@register.filter
+def localized(obj, field):
+    return obj.localized(field) if obj is not None else ""
+
+
+@register.filter
+def summary_in_language(proposal):
+    if reader_prefers_chinese() and proposal.summary_zh:
+        return proposal.summary_zh
+    return proposal.summary or proposal.summary_zh
+
+
+@register.filter
+def summary_alongside(proposal):
+    shown = summary_in_language(proposal)
+    other = proposal.summary if shown == proposal.summary_zh else proposal.summary_zh
+    return "" if other == shown else other
+
+
+@register.filter
+def get_count(counts, key):
+    """A count from a dict, 0 when the key is absent (templates cannot index dicts by a variable)."""
+    return counts.get(key, 0)

@@ -1,0 +1,17 @@
+"""The reader pages of the proposals app: server-rendered, complete without JavaScript."""
+
+from .browse import (
+    authority_detail,
+    authority_list,
+    home,
+    session_detail,
+    session_list,
+    theme_detail,
+    theme_list,
+)
+from .proposals import proposal_by_id, proposal_detail, proposal_list, search
+
+__all__ = [
+    "authority_detail", "authority_list", "home", "proposal_by_id", "proposal_detail", "proposal_list", "search",
+    "session_detail", "session_list", "theme_detail", "theme_list",
+]
