@@ -22,16 +22,17 @@ ESCAPE = "'"
 SEPARATOR = ","
 
 
+def _reads_as_formula(value):
+    """True for a formula and for an already escaped one, so that escaping can be undone exactly."""
+    return isinstance(value, str) and value.lstrip(ESCAPE).startswith(FORMULA_TRIGGERS)
+
+
 def escape_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return ESCAPE + value
-    return value
+    return ESCAPE + value if _reads_as_formula(value) else value
 
 
 def unescape_formula(value):
-    if isinstance(value, str) and value.startswith(ESCAPE) and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
+    return value[1:] if _reads_as_formula(value) and value.startswith(ESCAPE) else value
 
 
 def split_slugs(value):
