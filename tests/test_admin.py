@@ -366,3 +366,15 @@ def test_list_page_query_count_does_not_grow_with_the_rows(editor_client, npc_se
         response = editor_client.get(CHANGELIST)
     assert response.context["cl"].result_count == 55
     assert len(few.captured_queries) <= 25
+
+
+def test_an_event_row_missing_what_its_status_needs_shows_a_field_error(editor_client, npc_session):
+    report = factories.source()
+    rows = [event_row(D(2020, 5, 22), Status.SUBMITTED, report), event_row(D(2020, 6, 1), Status.REFERRED, report)]
+
+    response = editor_client.post(ADD, proposal_form(npc_session, sponsors=[factories.delegate()], events=rows))
+
+    assert response.status_code == 200
+    events_formset = response.context["inline_admin_formsets"][2].formset
+    assert set(events_formset.forms[1].errors) == {"authority", "handling_role"}
+    assert not Proposal.objects.exists()
