@@ -209,17 +209,27 @@ class ProposalQuerySet(models.QuerySet):
         return queryset
 
     def filter_by(
-        self, *, theme=None, status=None, session=None, body=None, kind=None, delegate=None, company=None, q=None
+        self, *, theme=None, status=None, session=None, body=None, kind=None, delegate=None, company=None, q=None,
+        submitted_after=None, submitted_before=None, status_after=None, status_before=None,
     ):
         """The one filter entry point shared by the pages, the API, the feeds and the exports.
 
         Each argument is a model instance, a slug or a value (several allowed as a list); None means no filter.
+        Date bounds are inclusive: `submitted_*` bound the date of a `submitted` event, `status_*` the date of
+        the current status.
         """
         from people.models import Affiliation
 
         queryset = self
         if theme:
-            queryset = queryset.filter(themes__slug__in=_as_list(theme, "slug")).distinct()
+            # EXISTS rather than a join: no DISTINCT, so a keyset page over the (status_date, id) index stays cheap.
+            queryset = queryset.filter(
+                Exists(
+                    Proposal.themes.through.objects.filter(
+                        proposal=OuterRef("pk"), theme__slug__in=_as_list(theme, "slug")
+                    )
+                )
+            )
         if status:
             queryset = queryset.filter(status__in=_as_list(status))
         if session:
@@ -239,6 +249,17 @@ class ProposalQuerySet(models.QuerySet):
             queryset = queryset.filter(
                 Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=employees))
             )
+        if submitted_after or submitted_before:
+            submissions = StatusEvent.objects.filter(proposal=OuterRef("pk"), status=Status.SUBMITTED)
+            if submitted_after:
+                submissions = submissions.filter(date__gte=submitted_after)
+            if submitted_before:
+                submissions = submissions.filter(date__lte=submitted_before)
+            queryset = queryset.filter(Exists(submissions))
+        if status_after:
+            queryset = queryset.filter(status_date__gte=status_after)
+        if status_before:
+            queryset = queryset.filter(status_date__lte=status_before)
         if q:
             queryset = queryset.search(q)
         return queryset

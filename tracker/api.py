@@ -1,4 +1,45 @@
-from rest_framework.routers import DefaultRouter
+"""The REST API v1: one router for every resource, the OpenAPI schema and its offline docs."""
 
-router = DefaultRouter()
-urlpatterns = router.urls
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers
+from rest_framework.reverse import reverse
+
+from proposals.api import reference
+from proposals.api.exceptions import not_found
+from proposals.api.views import ProposalViewSet, StatusEventViewSet
+
+app_name = "api"
+
+
+class APIRoot(routers.APIRootView):
+    """Two Sessions Tracker API v1. Every resource below; the schema and interactive docs at the end."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.data["schema"] = reverse("api:schema", request=request)
+        response.data["docs"] = reverse("api:docs", request=request)
+        return response
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRoot
+
+
+router = Router()
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("status-events", StatusEventViewSet, basename="statusevent")
+router.register("sessions", reference.SessionViewSet, basename="session")
+router.register("bodies", reference.BodyViewSet, basename="body")
+router.register("themes", reference.ThemeViewSet, basename="theme")
+router.register("authorities", reference.AuthorityViewSet, basename="authority")
+router.register("sources", reference.SourceViewSet, basename="source")
+router.register("delegates", reference.DelegateViewSet, basename="delegate")
+router.register("companies", reference.CompanyViewSet, basename="company")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+    re_path(r"^.*$", not_found),
+]

@@ -171,8 +171,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["proposals.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "proposals.api.pagination.KeysetPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "proposals.api.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "proposals.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "proposals.api.schema.APIAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -185,7 +191,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two Sessions Tracker API",
-    "DESCRIPTION": "Policy proposals of China's Two Sessions, from submission to law, plan or practice.",
+    "DESCRIPTION": (BASE_DIR / "proposals" / "api" / "description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -195,6 +201,15 @@ SPECTACULAR_SETTINGS = {
 
 # CSV import in the admin: only those who may add proposals import (editors); the uploaded file waits for
 # confirmation in the cache, which every app server shares. Formula cells are escaped by the resource itself.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "AUTHENTICATION_WHITELIST": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "proposals.lifecycle.Status",
+        "ProposalKindEnum": "proposals.models.Proposal.Kind",
+    },
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -1,0 +1,118 @@
+"""What every API resource shares: keyset-paged lists, HTTP validators on reads, If-Match on writes."""
+
+from django.db import transaction
+from rest_framework import status, viewsets
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+
+from . import conditional
+from .filters import StrictFilterBackend
+from .pagination import KeysetPagination
+
+
+class ResourceViewSet(viewsets.ModelViewSet):
+    pagination_class = KeysetPagination
+    filter_backends = [StrictFilterBackend]
+    orderings = {}
+    default_ordering = None
+    extra_query_params = ()
+
+    # Lists
+
+    def list_ordering_default(self):
+        return self.default_ordering
+
+    def fetch_page(self, sliced_queryset):
+        """Rows of one page, already represented; instances through the serializer by default."""
+        return self.get_serializer(list(sliced_queryset), many=True).data
+
+    def page_queryset(self, queryset):
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        etag, last_modified = conditional.list_validators(request, request.accepted_renderer.format)
+        if self._conditional(request) and conditional.is_not_modified(request, etag, last_modified):
+            return conditional.set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
+        queryset = self.filter_queryset(self.get_queryset())
+        paginator = self.pagination_class(self)
+        ordering = self.orderings[paginator.ordering_name(request, self.list_ordering_default())]
+        rows = paginator.paginate(
+            self.page_queryset(queryset), request, default_ordering=self.list_ordering_default(),
+            fetch=self.fetch_page, key=self.row_key(ordering),
+        )
+        return conditional.set_validators(paginator.get_paginated_response(rows), etag, last_modified)
+
+    def row_key(self, ordering):
+        return None  # model instances: attribute access
+
+    # Reads of one object
+
+    def represent(self, instance):
+        return self.get_serializer(instance).data
+
+    def validators(self, instance, representation=None):
+        if representation is None and getattr(instance, "updated_at", None) is None:
+            representation = self.represent(instance)
+        return conditional.object_validators(instance, representation)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        representation = None if hasattr(instance, "updated_at") else self.represent(instance)
+        etag, last_modified = self.validators(instance, representation)
+        if self._conditional(request) and conditional.is_not_modified(request, etag, last_modified):
+            return conditional.set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
+        if representation is None:
+            representation = self.represent(instance)
+        return conditional.set_validators(Response(representation), etag, last_modified)
+
+    def object_response(self, instance, status_code=status.HTTP_200_OK):
+        instance = self.get_queryset().get(pk=instance.pk)  # fresh: timestamps and relations as stored
+        representation = self.represent(instance)
+        etag, last_modified = self.validators(instance, representation)
+        response = Response(representation, status=status_code)
+        return conditional.set_validators(response, etag, last_modified)
+
+    @staticmethod
+    def _conditional(request):
+        # The browsable HTML page shows who is signed in; only machine formats are validated.
+        return request.accepted_renderer.format != "api"
+
+    # Writes
+
+    def get_object(self):
+        if self.request.method in SAFE_METHODS:
+            return super().get_object()
+        # Lock the row for the If-Match comparison and the write that follows it (inside the caller's atomic).
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        queryset = self.filter_queryset(self.get_queryset()).select_for_update(of=("self",))
+        instance = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup_url_kwarg]})
+        self.check_object_permissions(self.request, instance)
+        return instance
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = serializer.save()
+        response = self.object_response(instance, status.HTTP_201_CREATED)
+        if isinstance(response.data, dict) and response.data.get("url"):
+            response["Location"] = response.data["url"]
+        return response
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.get_object()
+            conditional.check_if_match(request, self.validators(instance)[0])
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = serializer.save()
+        return self.object_response(instance)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            conditional.check_if_match(request, self.validators(instance)[0])
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)

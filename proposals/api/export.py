@@ -1,0 +1,65 @@
+"""CSV export of a filtered proposal list, streamed in keyset chunks so memory holds one chunk, not the table."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from .listing import proposal_rows, proposal_values
+from .pagination import Position, keyset_page
+
+CHUNK_SIZE = 2000
+HEADER = [
+    "id", "url", "title_en", "title_zh", "kind", "number", "session", "status", "status_date", "reply_due_on",
+    "overdue", "themes", "sponsors", "lead_sponsor", "created_at", "updated_at",
+]
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a leading quote disarms it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    """A file-like object whose `write` hands back the line, so csv.writer can feed a generator."""
+
+    def write(self, text):
+        return text
+
+
+def _line(row, links, today):
+    due = row["reply_due_on"]
+    values = [
+        row["id"], links.of("proposal", row["id"]), row["title_en"], row["title_zh"], row["kind"], row["number"],
+        row["session__slug"], row["status"], row["status_date"], due, due is not None and due < today,
+        ";".join(row["theme_slugs"] or ()), ";".join(row["sponsor_slugs"] or ()), row["lead_slug"],
+        row["created_at"], row["updated_at"],
+    ]
+    return [safe_cell(value) for value in values]
+
+
+def csv_chunks(queryset, ordering, links, chunk_size=None):
+    """The header line, then the rows a chunk at a time; one query per chunk on PostgreSQL."""
+    chunk_size = chunk_size or CHUNK_SIZE
+    writer = csv.writer(_Echo())
+    today = timezone.localdate()
+    yield writer.writerow(HEADER)
+    values = proposal_values(queryset)
+    position = Position(ordering.segments[0])
+
+    def key(row):
+        return row[ordering.field], row["id"]
+
+    while position is not None:
+        rows, position = keyset_page(values, ordering, position, chunk_size, fetch=proposal_rows, key=key)
+        yield "".join(writer.writerow(_line(row, links, today)) for row in rows)
+
+
+def streaming_csv(queryset, ordering, links):
+    response = StreamingHttpResponse(csv_chunks(queryset, ordering, links), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="proposals.csv"'
+    return response

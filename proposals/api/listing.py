@@ -1,0 +1,160 @@
+"""The proposal and status-event representations, built from `values()` rows as plain dicts.
+
+Lists are the API's hot path (PERFORMANCE.md): one query per page on PostgreSQL, where themes and
+sponsors come as correlated ARRAY(subquery) columns evaluated only for the rows on the page. Other
+databases get the same dicts from a second and third query batched over the page's ids.
+"""
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from proposals.models import Proposal, Sponsorship, StatusEvent
+
+PROPOSAL_FIELDS = (
+    "id", "slug", "title_en", "title_zh", "summary", "summary_zh", "kind", "number", "status", "status_date",
+    "reply_due_on", "created_at", "updated_at", "session__slug",
+)
+EVENT_FIELDS = (
+    "id", "proposal_id", "date", "date_approximate", "status", "note", "source_id", "authority__slug",
+    "handling_role", "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in", "created_at", "updated_at",
+)
+ThemeLink = Proposal.themes.through
+
+
+def _array_columns():
+    themes = ThemeLink.objects.filter(proposal=OuterRef("pk")).order_by("theme__slug").values("theme__slug")
+    sponsors = (
+        Sponsorship.objects.filter(proposal=OuterRef("pk")).order_by("-is_lead", "order", "id").values("delegate__slug")
+    )
+    lead = Sponsorship.objects.filter(proposal=OuterRef("pk"), is_lead=True).values("delegate__slug")[:1]
+    return {"theme_slugs": ArraySubquery(themes), "sponsor_slugs": ArraySubquery(sponsors), "lead_slug": Subquery(lead)}
+
+
+def proposal_values(queryset):
+    """The queryset as rows for `proposal_page_fetcher`, with the array columns where the database has them."""
+    if connection.vendor == "postgresql":
+        return queryset.values(*PROPOSAL_FIELDS, **_array_columns())
+    return queryset.values(*PROPOSAL_FIELDS)
+
+
+def _attach_relations(rows):
+    """The portable path: themes and sponsors of the page's proposals, two queries for the whole page."""
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:
+        row["theme_slugs"], row["sponsor_slugs"], row["lead_slug"] = [], [], None
+    if not by_id:
+        return
+    links = ThemeLink.objects.filter(proposal_id__in=by_id).order_by("theme__slug")
+    for proposal_id, slug in links.values_list("proposal_id", "theme__slug"):
+        by_id[proposal_id]["theme_slugs"].append(slug)
+    sponsorships = Sponsorship.objects.filter(proposal_id__in=by_id).order_by("-is_lead", "order", "id")
+    for proposal_id, slug, is_lead in sponsorships.values_list("proposal_id", "delegate__slug", "is_lead"):
+        by_id[proposal_id]["sponsor_slugs"].append(slug)
+        if is_lead:
+            by_id[proposal_id]["lead_slug"] = slug
+
+
+def proposal_rows(sliced_values):
+    """The rows of a sliced `proposal_values()` queryset, each with its theme and sponsor slugs."""
+    rows = list(sliced_values)
+    if rows and "theme_slugs" not in rows[0]:
+        _attach_relations(rows)
+    return rows
+
+
+def proposal_dict(row, links, today):
+    due = row["reply_due_on"]
+    return {
+        "url": links.of("proposal", row["id"]),
+        "id": row["id"],
+        "slug": row["slug"],
+        "title_en": row["title_en"],
+        "title_zh": row["title_zh"],
+        "summary": row["summary"],
+        "summary_zh": row["summary_zh"],
+        "kind": row["kind"],
+        "number": row["number"],
+        "status": row["status"],
+        "status_date": row["status_date"],
+        "reply_due_on": due,
+        "overdue": due is not None and due < today,
+        "session": links.of("session", row["session__slug"]),
+        "themes": links.many("theme", row["theme_slugs"]),
+        "sponsors": links.many("delegate", row["sponsor_slugs"]),
+        "lead_sponsor": links.of("delegate", row["lead_slug"]),
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def proposal_page_fetcher(links, *, with_timeline=False):
+    """A `fetch` for keyset paging: a sliced `proposal_values()` queryset → representation dicts."""
+    today = timezone.localdate()
+
+    def fetch(sliced_values):
+        items = [proposal_dict(row, links, today) for row in proposal_rows(sliced_values)]
+        if with_timeline:
+            attach_timelines(items, links)
+        return items
+
+    return fetch
+
+
+def event_dict(row, links):
+    return {
+        "url": links.of("statusevent", row["id"]),
+        "id": row["id"],
+        "proposal": links.of("proposal", row["proposal_id"]),
+        "date": row["date"],
+        "date_approximate": row["date_approximate"],
+        "status": row["status"],
+        "note": row["note"],
+        "source": links.of("source", row["source_id"]),
+        "authority": links.of("authority", row["authority__slug"]),
+        "handling_role": row["handling_role"],
+        "reply_grade": row["reply_grade"],
+        "reply_url": row["reply_url"],
+        "reply_public": row["reply_public"],
+        "verdict": row["verdict"],
+        "adopted_in": row["adopted_in"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def event_page_fetcher(links):
+    def fetch(sliced_values):
+        return [event_dict(row, links) for row in sliced_values]
+
+    return fetch
+
+
+def event_values(queryset):
+    return queryset.values(*EVENT_FIELDS)
+
+
+def attach_timelines(items, links):
+    """Each proposal's full timeline, in timeline order, for a whole page in one query."""
+    by_id = {item["id"]: item for item in items}
+    for item in items:
+        item["timeline"] = []
+    if not by_id:
+        return
+    events = StatusEvent.objects.filter(proposal_id__in=by_id).order_by("proposal_id", "date", "id")
+    for row in event_values(events):
+        by_id[row["proposal_id"]]["timeline"].append(event_dict(row, links))
+
+
+def proposal_detail(proposal_id, links):
+    """One proposal with its timeline, sources and related proposals; None if there is no such proposal."""
+    items = proposal_page_fetcher(links, with_timeline=True)(proposal_values(Proposal.objects.filter(pk=proposal_id)))
+    if not items:
+        return None
+    item = items[0]
+    proposal = Proposal.objects.only("id", "full_text").get(pk=proposal_id)
+    item["full_text"] = proposal.full_text
+    item["sources"] = links.many("source", proposal.sources.order_by("id").values_list("id", flat=True))
+    item["related"] = links.many("proposal", proposal.related.order_by("id").values_list("id", flat=True))
+    return item

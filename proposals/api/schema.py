@@ -1,0 +1,102 @@
+"""The OpenAPI schema as the API really behaves: each operation's 4xx answers and its HTTP validators."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+# DRF's validation errors: field name -> messages (a nested object for lists of values), or a `detail` string.
+VALIDATION_ERROR = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {}}, {"type": "object"}, {"type": "string"}],
+    },
+    "description": "Each key names the parameter or field at fault (`non_field_errors` for the whole request).",
+}
+DESCRIPTIONS = {
+    "304": "Not modified: the representation matching If-None-Match / If-Modified-Since is still current.",
+    "400": "Bad request: a malformed or unknown parameter or field, or an impossible status sequence.",
+    "401": "Not authenticated: send `Authorization: Token <key>` (or sign in for session auth).",
+    "403": "Forbidden: signed in, but without the model permission (the Editors group has it).",
+    "404": "No such object.",
+    "409": "Conflict: other records still point at this one.",
+    "412": "Precondition failed: If-Match names an ETag that is no longer current; nothing was changed.",
+    "429": "Too many requests: throttled; retry after the number of seconds in Retry-After.",
+}
+WRITES = {"create", "update", "partial_update", "destroy", "record_status"}
+CONDITIONAL_WRITES = {"update", "partial_update", "destroy", "record_status"}
+
+
+class APIAutoSchema(AutoSchema):
+    def _action(self):
+        return getattr(self.view, "action", None)
+
+    def _error_codes(self):
+        action = self._action()
+        codes = {"429"}
+        if self.method == "GET":
+            codes.add("400")
+            if action != "export":
+                codes.add("304")
+        if self._is_detail():
+            codes.add("404")
+        if action in WRITES:
+            codes.update({"400", "401", "403"})
+        if action in CONDITIONAL_WRITES:
+            codes.add("412")
+        if action == "destroy":
+            codes.add("409")
+            codes.discard("400")
+        return codes
+
+    def _is_detail(self):
+        return "{" in self.path
+
+    def _component(self, name, schema):
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in sorted(self._error_codes()):
+            if code in responses:
+                continue
+            if code == "304":
+                responses[code] = {"description": DESCRIPTIONS[code]}
+                continue
+            schema = self._component("ValidationError" if code == "400" else "Error",
+                                     VALIDATION_ERROR if code == "400" else ERROR)
+            responses[code] = {
+                "content": {"application/json": {"schema": schema}},
+                "description": DESCRIPTIONS[code],
+            }
+        return responses
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        action = self._action()
+        if self.method == "GET" and action != "export":
+            parameters += [
+                OpenApiParameter(
+                    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                    description="An ETag from an earlier response: 304 if the representation is unchanged.",
+                ),
+                OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+                                 description="Validator of this representation."),
+                OpenApiParameter("Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+                                 description="When the data behind this representation last changed."),
+            ]
+        if action in CONDITIONAL_WRITES:
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                    description="The ETag you read: the write is refused with 412 if the object changed since.",
+                )
+            )
+        return parameters

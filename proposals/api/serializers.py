@@ -1,0 +1,149 @@
+"""Proposal and status-event input, and the documented shape of what the API returns for them.
+
+Reads are built as plain dicts in `listing.py` for speed; the `*Output` serializers here describe that
+shape for the OpenAPI schema only (a test checks real responses against the schema).
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from people.models import Delegate
+from proposals import services
+from proposals.lifecycle import Status
+from proposals.models import Authority, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
+
+from .fields import LinkOrKeyField, ModelRulesMixin, self_link
+
+
+class StatusEventSerializer(serializers.ModelSerializer):
+    """A status event. Writes go through the timeline service, so the lifecycle rules apply."""
+
+    url = self_link("statusevent")
+    proposal = LinkOrKeyField("proposal", queryset=Proposal.objects.all())
+    source = LinkOrKeyField("source", queryset=Source.objects.all())
+    authority = LinkOrKeyField("authority", queryset=Authority.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = StatusEvent
+        fields = [
+            "url", "id", "proposal", "date", "date_approximate", "status", "note", "source", "authority",
+            "handling_role", "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            # An event stays on its proposal's timeline; record a new one elsewhere instead of moving it.
+            fields["proposal"].read_only = True
+        return fields
+
+    def create(self, validated_data):
+        proposal = validated_data.pop("proposal")
+        return services.record_status(proposal, **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.change_status_event(instance, **validated_data)
+
+
+class RecordStatusSerializer(StatusEventSerializer):
+    """A new step on the timeline of the proposal named in the address."""
+
+    proposal = LinkOrKeyField("proposal", read_only=True)
+
+    def create(self, validated_data):
+        return services.record_status(self.context["proposal"], **validated_data)
+
+
+class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
+    """What an editor sends to create or change a proposal. Its status comes only from its timeline."""
+
+    session = LinkOrKeyField("session", queryset=Session.objects.select_related("body"))
+    themes = LinkOrKeyField("theme", queryset=Theme.objects.all(), many=True, required=False)
+    sources = LinkOrKeyField("source", queryset=Source.objects.all(), many=True, required=False)
+    related = LinkOrKeyField("proposal", queryset=Proposal.objects.all(), many=True, required=False)
+    sponsors = serializers.ListField(
+        child=LinkOrKeyField("delegate", queryset=Delegate.objects.all()), required=False, max_length=100,
+        help_text="Sponsoring delegates, the lead sponsor (领衔) first. Replaces the current list when given.",
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "title_en", "title_zh", "slug", "summary", "summary_zh", "full_text", "kind", "number", "session",
+            "themes", "sources", "related", "sponsors",
+        ]
+
+    def validate_sponsors(self, delegates):
+        if len({person.pk for person in delegates}) != len(delegates):
+            raise serializers.ValidationError(_("A delegate sponsors a proposal once."))
+        return delegates
+
+    @transaction.atomic
+    def create(self, validated_data):
+        sponsors = validated_data.pop("sponsors", [])
+        proposal = super().create(validated_data)
+        self._set_sponsors(proposal, sponsors)
+        return proposal
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        sponsors = validated_data.pop("sponsors", None)
+        proposal = super().update(instance, validated_data)  # saves, so updated_at moves on for sync
+        if sponsors is not None:
+            self._set_sponsors(proposal, sponsors)
+        return proposal
+
+    @staticmethod
+    def _set_sponsors(proposal, delegates):
+        proposal.sponsorships.all().delete()
+        Sponsorship.objects.bulk_create(
+            Sponsorship(proposal=proposal, delegate=person, is_lead=order == 0, order=order)
+            for order, person in enumerate(delegates)
+        )
+
+
+# The documented output shapes.
+
+def _link(**kwargs):
+    return serializers.URLField(read_only=True, **kwargs)
+
+
+class ProposalOutput(serializers.Serializer):
+    url = _link()
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    title_en = serializers.CharField(read_only=True)
+    title_zh = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+    summary_zh = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=[("", "unknown"), *Proposal.Kind.choices], read_only=True)
+    number = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=[("", "no status yet"), *Status.choices], read_only=True,
+        help_text="The status of the latest event on the timeline.",
+    )
+    status_date = serializers.DateField(read_only=True, allow_null=True)
+    reply_due_on = serializers.DateField(read_only=True, allow_null=True, help_text="When a reply is owed.")
+    overdue = serializers.BooleanField(read_only=True, help_text="A reply is owed and its date has passed.")
+    session = _link()
+    themes = serializers.ListField(child=_link(), read_only=True)
+    sponsors = serializers.ListField(child=_link(), read_only=True, help_text="Delegates, the lead sponsor first.")
+    lead_sponsor = _link(allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Moves on with every change, timeline included.")
+
+
+class ProposalListOutput(ProposalOutput):
+    timeline = StatusEventSerializer(
+        many=True, read_only=True, required=False, help_text="Only with `include=timeline`."
+    )
+
+
+class ProposalDetailOutput(ProposalOutput):
+    full_text = serializers.CharField(read_only=True)
+    sources = serializers.ListField(child=_link(), read_only=True)
+    related = serializers.ListField(child=_link(), read_only=True, help_text="The same idea in other years.")
+    timeline = StatusEventSerializer(many=True, read_only=True, help_text="Every status event, oldest first.")

@@ -1,0 +1,177 @@
+"""Proposals and their timelines: the fast list, the detail with its timeline, editors' writes, CSV export."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer
+
+from proposals import services
+from proposals.models import Proposal, StatusEvent
+
+from . import conditional, export, listing
+from .base import ResourceViewSet
+from .filters import ProposalFilter, StatusEventFilter
+from .links import Links
+from .pagination import orderings
+from .serializers import (
+    ProposalDetailOutput,
+    ProposalInputSerializer,
+    ProposalListOutput,
+    RecordStatusSerializer,
+    StatusEventSerializer,
+)
+
+SYNC_ORDERING = "updated_at"
+INCLUDES = {"timeline"}
+PROPOSAL_ORDERINGS = orderings("status_date", "updated_at", "id", nullable=("status_date",))
+
+
+class CanRecordStatus(permissions.BasePermission):
+    """Recording a step needs the right to add status events, whatever one may do with proposals."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("proposals.add_statusevent"))
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets `Accept: text/csv` and `?format=csv` reach the export, which streams its own response."""
+
+    media_type = "text/csv"
+    format = "csv"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else b""
+
+
+class SyncOrderingMixin:
+    """With `updated_since` the walk is in `updated_at` order, the only order in which a sync cannot miss a change."""
+
+    def list_ordering_default(self):
+        if not self.request.query_params.get("updated_since"):
+            return self.default_ordering
+        chosen = self.request.query_params.get("ordering")
+        if chosen and chosen != SYNC_ORDERING:
+            raise ValidationError({"ordering": [_("With updated_since the only ordering is updated_at.")]})
+        return SYNC_ORDERING
+
+    def row_key(self, ordering):
+        return lambda row: (row[ordering.field], row["id"])
+
+
+include_parameter = OpenApiParameter(
+    "include", OpenApiTypes.STR, enum=sorted(INCLUDES),
+    description="`timeline`: add each proposal's full timeline to the page (one more query per page).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List proposals",
+        description="Filter like the reader pages; keyset pages (follow `next`). Default order: latest status "
+        "change first. With `updated_since`, oldest change first, for incremental sync.",
+        parameters=[include_parameter], responses=ProposalListOutput(many=True),
+    ),
+    retrieve=extend_schema(summary="One proposal with its full timeline", responses=ProposalDetailOutput),
+    create=extend_schema(request=ProposalInputSerializer, responses={201: ProposalDetailOutput}),
+    update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
+    partial_update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
+)
+class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
+    queryset = Proposal.objects.all()
+    serializer_class = ProposalInputSerializer
+    filterset_class = ProposalFilter
+    orderings = PROPOSAL_ORDERINGS
+    default_ordering = "-status_date"
+    extra_query_params = ("include",)
+
+    def includes(self):
+        wanted = {part for part in self.request.query_params.get("include", "").split(",") if part}
+        if wanted - INCLUDES:
+            raise ValidationError({"include": [_("Choose from: %(choices)s.") % {"choices": ", ".join(INCLUDES)}]})
+        return wanted
+
+    def page_queryset(self, queryset):
+        return listing.proposal_values(queryset)
+
+    def fetch_page(self, sliced_values):
+        fetch = listing.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
+        return fetch(sliced_values)
+
+    def represent(self, instance):
+        return listing.proposal_detail(instance.pk, Links(self.request))
+
+    @extend_schema(
+        summary="Record a status change",
+        description="Adds one dated, sourced step to the proposal's timeline. An impossible sequence is a 400 "
+        "with the reason. Send the proposal's ETag in If-Match to be refused (412) if someone changed it since.",
+        request=RecordStatusSerializer, responses={201: StatusEventSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="status-events", permission_classes=[CanRecordStatus])
+    def record_status(self, request, pk=None):
+        with transaction.atomic():
+            proposal = self.get_object()
+            conditional.check_if_match(request, self.validators(proposal)[0])
+            serializer = RecordStatusSerializer(data=request.data, context={**self.get_serializer_context(),
+                                                                            "proposal": proposal})
+            serializer.is_valid(raise_exception=True)
+            event = serializer.save()
+        return StatusEventViewSet.as_response(request, event, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Export proposals as CSV",
+        description="Every proposal the filters select (no paging), streamed in the list's order.",
+        parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(PROPOSAL_ORDERINGS))],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=False, methods=["get"], url_path="export", renderer_classes=[CSVRenderer], pagination_class=None)
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        name = self.pagination_class(self).ordering_name(request, self.list_ordering_default())
+        return export.streaming_csv(queryset, self.orderings[name], Links(request))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List status events",
+        description="Every timeline's steps. Default order: latest date first; with `updated_since`, oldest change "
+        "first.",
+    ),
+)
+class StatusEventViewSet(SyncOrderingMixin, ResourceViewSet):
+    queryset = StatusEvent.objects.all()
+    serializer_class = StatusEventSerializer
+    filterset_class = StatusEventFilter
+    orderings = orderings("date", "updated_at", "id")
+    default_ordering = "-date"
+
+    def page_queryset(self, queryset):
+        return listing.event_values(queryset)
+
+    def fetch_page(self, sliced_values):
+        return listing.event_page_fetcher(Links(self.request))(sliced_values)
+
+    def represent(self, instance):
+        return self.event_representation(self.request, instance)
+
+    @staticmethod
+    def event_representation(request, instance):
+        row = listing.event_values(StatusEvent.objects.filter(pk=instance.pk)).get()
+        return listing.event_dict(row, Links(request))
+
+    @classmethod
+    def as_response(cls, request, event, status_code):
+        from rest_framework.response import Response
+
+        event.refresh_from_db()
+        representation = cls.event_representation(request, event)
+        etag, last_modified = conditional.object_validators(event)
+        response = Response(representation, status=status_code, headers={"Location": representation["url"]})
+        return conditional.set_validators(response, etag, last_modified)
+
+    def perform_destroy(self, instance):
+        services.delete_status_event(instance)
