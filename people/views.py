@@ -11,7 +11,8 @@ from .models import Affiliation, Company, Delegate, Membership
 
 
 def delegate_list(request):
-    delegates = Delegate.objects.annotate(proposal_count=Count("sponsorships")).order_by("name_en", "pk").prefetch_related(
+    counted = Delegate.objects.annotate(proposal_count=Count("sponsorships")).order_by("name_en", "pk")
+    delegates = counted.prefetch_related(
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
         Prefetch("memberships", queryset=Membership.objects.select_related("body")),
     )

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .lifecycle import MILESTONES, Status
-from .templatetags.reader import status_name
+from .templatetags.reader import ROAD_POSITION, status_name
 
 # Colours by how far a status got: greys before review, blues while examined, ambers while handled,
 # greens once concluded, reds for the ends that stop a proposal. All reach 4.5:1 against white text or
@@ -36,13 +36,8 @@ STATUS_COLOURS = {
 }
 NOT_REACHED = "#b8bfca"
 
-# Where the statuses that are not milestones sit along the main road (milestones sit at their index).
-# Withdrawal has no place: it can happen anywhere.
-_ROAD = {status: float(index) for index, status in enumerate(MILESTONES)}
-_ROAD.update({
-    Status.ANNOUNCED: -0.5, Status.UNDER_REVIEW: 0.5, Status.NOT_FILED: 1.0, Status.MERGED: 1.0,
-    Status.CONVERTED: 1.0, Status.FEEDBACK: 3.5, Status.REHANDLING: 3.5,
-})
+# Where each status sits along the road; a not-filed proposal stopped where filing would have been.
+_ROAD = {**ROAD_POSITION, Status.NOT_FILED: 1.0}
 _ENDINGS = {Status.WITHDRAWN, Status.NOT_FILED}
 
 

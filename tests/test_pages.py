@@ -218,3 +218,31 @@ def test_chinese_interface_with_english_alongside(client, world):
     assert "Satellite internet in the plan" in page  # the English title alongside
     assert "答复" in page and "征询意见" in page  # statuses by their Chinese terms
     assert "时间线" in page  # the interface itself, from the compiled translations
+
+
+@pytest.mark.parametrize("status, steps", [
+    ("", 0), (Status.ANNOUNCED, 0), (Status.SUBMITTED, 1), (Status.UNDER_REVIEW, 1), (Status.NOT_FILED, 1),
+    (Status.FILED, 2), (Status.FEEDBACK, 4), (Status.CLOSED, 5), (Status.IMPLEMENTED, 7), (Status.WITHDRAWN, 0),
+])
+def test_progress_counts_the_milestones_passed(status, steps):
+    from proposals.templatetags.reader import milestones_reached, progress
+
+    assert milestones_reached(status) == steps
+    assert progress(status).count("progress__step--done") == steps
+
+
+def test_timeline_places_unreached_milestones_where_they_belong():
+    from types import SimpleNamespace
+
+    from proposals.charts import timeline_rows
+
+    def event(pk, status):
+        return SimpleNamespace(pk=pk, status=status)
+
+    rows = timeline_rows([event(1, Status.SUBMITTED), event(2, Status.REFERRED), event(3, Status.WITHDRAWN)], {2})
+    assert [(row.status, row.state) for row in rows] == [
+        (Status.SUBMITTED, "reached"), (Status.FILED, "skipped"), (Status.REFERRED, "reached"),
+        (Status.WITHDRAWN, "reached"), (Status.REPLIED, "never"), (Status.CLOSED, "never"),
+        (Status.ADOPTED, "never"), (Status.IMPLEMENTED, "never"),
+    ]
+    assert [row.overdue for row in rows if row.event] == [False, True, False]
