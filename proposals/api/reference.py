@@ -1,5 +1,6 @@
 """The resources proposals point at: bodies, sessions, themes, authorities, sources, delegates, companies."""
 
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -170,12 +171,15 @@ class SourceViewSet(ResourceViewSet):
 
 class DelegateViewSet(SlugResourceViewSet):
     queryset = Delegate.objects.prefetch_related(
-        "memberships__body", "affiliations__company"
+        Prefetch("memberships", queryset=Membership.objects.select_related("body")),
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
     )
     serializer_class = DelegateSerializer
     filterset_class = DelegateFilter
 
 
 class CompanyViewSet(SlugResourceViewSet):
-    queryset = Company.objects.prefetch_related("affiliations__delegate", "events")
+    queryset = Company.objects.prefetch_related(
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("delegate")), "events"
+    )
     serializer_class = CompanySerializer

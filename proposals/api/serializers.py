@@ -137,9 +137,8 @@ class ProposalOutput(serializers.Serializer):
 
 
 class ProposalListOutput(ProposalOutput):
-    timeline = StatusEventSerializer(
-        many=True, read_only=True, required=False, help_text="Only with `include=timeline`."
-    )
+    # Not read-only, so that the schema does not mark it required: it is there only when asked for.
+    timeline = StatusEventSerializer(many=True, required=False, help_text="Only with `include=timeline`.")
 
 
 class ProposalDetailOutput(ProposalOutput):

@@ -16,7 +16,7 @@ from . import conditional, export, listing
 from .base import ResourceViewSet
 from .filters import ProposalFilter, StatusEventFilter
 from .links import Links
-from .pagination import orderings
+from .pagination import KeysetPagination, orderings
 from .serializers import (
     ProposalDetailOutput,
     ProposalInputSerializer,
@@ -130,8 +130,9 @@ class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
     )
     @action(detail=False, methods=["get"], url_path="export", renderer_classes=[CSVRenderer], pagination_class=None)
     def export(self, request):
+        self.extra_query_params = ("ordering",)  # the whole list in one response: no cursor, no page size
         queryset = self.filter_queryset(self.get_queryset())
-        name = self.pagination_class(self).ordering_name(request, self.list_ordering_default())
+        name = KeysetPagination(self).ordering_name(request, self.list_ordering_default())
         return export.streaming_csv(queryset, self.orderings[name], Links(request))
 
 

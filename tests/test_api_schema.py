@@ -1,0 +1,140 @@
+"""The OpenAPI schema validates, documents each operation's errors, and describes what the API really returns."""
+
+import datetime
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+from jsonschema import Draft202012Validator
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from proposals.lifecycle import HandlingRole, Status
+from proposals.services import record_status
+
+from . import factories
+
+D = datetime.date
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_only_token_and_session_auth(schema):
+    assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
+
+
+@pytest.mark.parametrize(
+    "path, method, codes",
+    [
+        ("/api/v1/proposals/", "get", {"200", "304", "400", "429"}),
+        ("/api/v1/proposals/", "post", {"201", "400", "401", "403", "429"}),
+        ("/api/v1/proposals/{id}/", "get", {"200", "304", "400", "404", "429"}),  # 400: unknown parameter
+        ("/api/v1/proposals/{id}/", "patch", {"200", "400", "401", "403", "404", "412", "429"}),
+        ("/api/v1/proposals/{id}/", "delete", {"204", "401", "403", "404", "409", "412", "429"}),
+        ("/api/v1/proposals/{id}/status-events/", "post", {"201", "400", "401", "403", "404", "412", "429"}),
+        ("/api/v1/themes/{slug}/", "put", {"200", "400", "401", "403", "404", "412", "429"}),
+    ],
+)
+def test_each_operation_lists_its_responses(schema, path, method, codes):
+    assert set(schema["paths"][path][method]["responses"]) == codes
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 schema objects as JSON Schema: `nullable`, and no property the schema does not name."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if converted.get("type") == "object" and "properties" in converted:
+        converted.setdefault("additionalProperties", False)
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def check(schema, response, path, method):
+    operation = schema["paths"][path][method]
+    documented = operation["responses"][str(response.status_code)]
+    if "content" not in documented:
+        assert not response.content
+        return
+    body_schema = documented["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**_json_schema(body_schema), "components": _json_schema(schema["components"])})
+    errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(response.json())]
+    assert not errors, (path, method, response.status_code, errors[:5])
+
+
+@pytest.mark.django_db
+def test_responses_match_the_schema(schema):
+    cited = factories.source()
+    ministry = factories.authority(slug="miit")
+    person = factories.delegate(slug="lei-jun")
+    factories.membership(delegate=person)
+    factories.affiliation(delegate=person, company=factories.company(slug="xiaomi"))
+    theme = factories.theme(slug="5g")
+    proposal = factories.proposal(themes=[theme], sponsors=[person])
+    record_status(proposal, date=D(2020, 5, 22), status=Status.SUBMITTED, source=cited)
+    record_status(proposal, date=D(2020, 7, 1), status=Status.REFERRED, source=cited, authority=ministry,
+                  handling_role=HandlingRole.LEAD)
+    factories.proposal()  # no status, no themes
+    event = proposal.status_events.first()
+    anonymous = APIClient()
+    editor = APIClient()
+    editor.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
+
+    reads = [
+        ("/api/v1/proposals/", "/api/v1/proposals/", {}),
+        ("/api/v1/proposals/", "/api/v1/proposals/", {"include": "timeline", "theme": "5g"}),
+        ("/api/v1/proposals/", "/api/v1/proposals/", {"theme": "nope"}),
+        (f"/api/v1/proposals/{proposal.pk}/", "/api/v1/proposals/{id}/", {}),
+        ("/api/v1/proposals/999999/", "/api/v1/proposals/{id}/", {}),
+        ("/api/v1/status-events/", "/api/v1/status-events/", {}),
+        (f"/api/v1/status-events/{event.pk}/", "/api/v1/status-events/{id}/", {}),
+        ("/api/v1/delegates/", "/api/v1/delegates/", {}),
+        ("/api/v1/companies/xiaomi/", "/api/v1/companies/{slug}/", {}),
+        ("/api/v1/sessions/", "/api/v1/sessions/", {}),
+        ("/api/v1/bodies/", "/api/v1/bodies/", {}),
+        ("/api/v1/themes/5g/", "/api/v1/themes/{slug}/", {}),
+        ("/api/v1/authorities/", "/api/v1/authorities/", {}),
+        ("/api/v1/sources/", "/api/v1/sources/", {}),
+    ]
+    for url, path, query in reads:
+        check(schema, anonymous.get(url, query), path, "get")
+
+    detail = f"/api/v1/proposals/{proposal.pk}/"
+    check(schema, anonymous.patch(detail, {"number": "1"}, format="json"), "/api/v1/proposals/{id}/", "patch")
+    etag = anonymous.get(detail)["ETag"]
+    check(schema, editor.patch(detail, {"number": "2"}, format="json"), "/api/v1/proposals/{id}/", "patch")
+    check(schema, editor.patch(detail, {"number": "3"}, format="json", HTTP_IF_MATCH=etag),
+          "/api/v1/proposals/{id}/", "patch")
+    check(schema, editor.post("/api/v1/proposals/", {"title_en": "T", "summary": "S", "session": "nope"},
+                              format="json"), "/api/v1/proposals/", "post")
+    check(schema, editor.post("/api/v1/proposals/", {"title_en": "T", "summary": "S",
+                                                     "session": proposal.session.slug}, format="json"),
+          "/api/v1/proposals/", "post")
+    record = "/api/v1/proposals/{id}/status-events/"
+    check(schema, editor.post(f"{detail}status-events/", {"date": "2020-09-01", "status": "replied",
+                                                          "source": cited.pk, "authority": "miit",
+                                                          "reply_grade": "B"}, format="json"), record, "post")
+    check(schema, editor.post(f"{detail}status-events/", {"date": "2020-09-02", "status": "submitted",
+                                                          "source": cited.pk}, format="json"), record, "post")
+
+
+def test_docs_work_offline(client):
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "//cdn" not in html and "unpkg.com" not in html and "jsdelivr" not in html
+    # Served by the project's own static files (collectstatic gathers them for WhiteNoise in production).
+    assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
