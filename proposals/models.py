@@ -1,7 +1,7 @@
 """Bodies, sessions, themes, authorities, sources, proposals and their status timelines."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -195,6 +195,28 @@ class ProposalQuerySet(models.QuerySet):
 
     def overdue(self, today=None):
         return self.filter(reply_due_on__lt=today or timezone.localdate())
+
+    def status_counts(self, *group_by):
+        """Rows of {*group_by, "status", "count"}: how many proposals stand at each status, per group."""
+        return (
+            self.order_by().values(*group_by, "status").annotate(count=models.Count("pk", distinct=True))
+            .order_by(*group_by, "status")
+        )
+
+    def ranked(self, text):
+        """The proposals matching `text`, best first: a word in the title weighs more than one in the summary."""
+        if connections[self.db].vendor == "postgresql":
+            return self.search(text, ordered_by_rank=True)
+        score = models.Value(0)
+        for word in text.split():
+            score = score + models.Case(
+                models.When(Q(title_en__icontains=word) | Q(title_zh__icontains=word), then=models.Value(2)),
+                default=models.Value(0),
+            ) + models.Case(
+                models.When(Q(summary__icontains=word) | Q(summary_zh__icontains=word), then=models.Value(1)),
+                default=models.Value(0),
+            )
+        return self.search(text).annotate(relevance=score).order_by("-relevance", "-status_date", "-id")
 
     def search(self, text):
         """Proposals whose titles, summary or full text contain every word of `text`."""
