@@ -1,5 +1,8 @@
 """Bodies, sessions, themes, authorities, sources, proposals and their status timelines."""
 
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
@@ -218,15 +221,43 @@ class ProposalQuerySet(models.QuerySet):
             )
         return self.search(text).annotate(relevance=score).order_by("-relevance", "-status_date", "-id")
 
-    def search(self, text):
-        """Proposals whose titles, summary or full text contain every word of `text`."""
+    def search(self, text, *, ordered_by_rank=False):
+        """Proposals whose titles or summaries, in either language, contain every word of `text`.
+
+        On PostgreSQL, English words go through full-text search (stemmed, GIN-indexed) and Chinese words,
+        which have no spaces between them, through substring matching on trigram-indexed columns. With
+        `ordered_by_rank` the best matches come first (titles weigh more than summaries). Elsewhere every
+        word is a case-insensitive substring match.
+        """
+        words = text.split()
+        if not words:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            return self._search_postgresql(words, ordered_by_rank)
         queryset = self
-        for word in text.split():
+        for word in words:
             queryset = queryset.filter(
                 Q(title_en__icontains=word)
                 | Q(title_zh__icontains=word)
                 | Q(summary__icontains=word)
                 | Q(summary_zh__icontains=word)
+            )
+        return queryset
+
+    def _search_postgresql(self, words, ordered_by_rank):
+        queryset = self
+        chinese = [word for word in words if _CJK.search(word)]
+        english = " ".join(word for word in words if not _CJK.search(word))
+        query = None
+        if english:
+            query = SearchQuery(english, config="english", search_type="plain")
+            queryset = queryset.alias(search_document=SearchDocument()).filter(search_document=query)
+        for word in chinese:
+            # LIKE on the bare columns, which the trigram indexes serve; Chinese has no case to fold.
+            queryset = queryset.filter(Q(title_zh__contains=word) | Q(summary_zh__contains=word))
+        if ordered_by_rank and query is not None:
+            queryset = queryset.annotate(rank=SearchRank(SearchDocument(), query)).order_by(
+                "-rank", "-status_date", "-id"
             )
         return queryset
 
@@ -285,6 +316,23 @@ class ProposalQuerySet(models.QuerySet):
         if q:
             queryset = queryset.search(q)
         return queryset
+
+
+# Han characters (and CJK punctuation): words written without spaces, matched as substrings.
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+class SearchDocument(models.Expression):
+    """The proposal's English title (weight A) and summary (weight B) as a tsvector, on PostgreSQL only.
+
+    It reads the column `search_document` that migration 0003 generates from those fields and indexes with
+    GIN; the model does not declare it, because SQLite could not compute it.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.search_document", []
 
 
 def _as_list(value, attribute=None):
