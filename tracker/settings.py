@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication: a cached anonymous read needs neither.
+    "tracker.middleware.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,6 +123,11 @@ elif CACHE_URL.startswith("locmem://"):
     }
 else:
     raise ImproperlyConfigured(f"CACHE_URL must start with redis://, locmem:// or dummy://, not {CACHE_URL!r}")
+
+# Whole responses to anonymous GET/HEAD, keyed on the data version (tracker/middleware.py); off while developing.
+RESPONSE_CACHE = env_bool("DJANGO_RESPONSE_CACHE", default=not DEBUG)
+RESPONSE_CACHE_SECONDS = int(os.environ.get("DJANGO_RESPONSE_CACHE_SECONDS", "600"))
+RESPONSE_CACHE_EXEMPT = ["/__bench__/"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
