@@ -155,3 +155,20 @@ def test_csv_export_streams_in_chunks_and_disarms_formulas(client, cited, monkey
     page_queries = [q for q in captured.captured_queries if "proposals_proposal" in q["sql"] and "LIMIT" in q["sql"]]
     assert len(page_queries) >= 3  # 7 rows in chunks of 3: never the whole list at once
     assert client.get("/api/v1/proposals/export/", {"theme": "nope"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["delegates", "sources", "themes"])
+def test_reference_lists_page_through_every_row(client, path):
+    for _ in range(5):
+        factories.delegate(), factories.source(), factories.theme()
+    seen, url, params = [], f"/api/v1/{path}/", {"page_size": 2}
+    while url:
+        body = client.get(url, params).json()
+        seen += [row["url"] for row in body["results"]]
+        url, params = body["next"], None
+    assert len(seen) == len(set(seen)) == 5
+
+
+def test_post_to_an_unknown_address_is_a_json_404():
+    response = APIClient(enforce_csrf_checks=True).post("/api/v1/proposals//status-events/", {}, format="json")
+    assert response.status_code == 404 and "detail" in response.json()

@@ -24,8 +24,11 @@ class ResourceViewSet(viewsets.ModelViewSet):
         return self.default_ordering
 
     def fetch_page(self, sliced_queryset):
-        """Rows of one page, already represented; instances through the serializer by default."""
-        return self.get_serializer(list(sliced_queryset), many=True).data
+        """Rows of one page: model instances by default (their keys are read for the next cursor)."""
+        return list(sliced_queryset)
+
+    def represent_page(self, rows):
+        return self.get_serializer(rows, many=True).data
 
     def page_queryset(self, queryset):
         return queryset
@@ -41,7 +44,8 @@ class ResourceViewSet(viewsets.ModelViewSet):
             self.page_queryset(queryset), request, default_ordering=self.list_ordering_default(),
             fetch=self.fetch_page, key=self.row_key(ordering),
         )
-        return conditional.set_validators(paginator.get_paginated_response(rows), etag, last_modified)
+        response = paginator.get_paginated_response(self.represent_page(rows))
+        return conditional.set_validators(response, etag, last_modified)
 
     def row_key(self, ordering):
         return None  # model instances: attribute access

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -23,6 +24,7 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+@csrf_exempt  # a POST to a wrong address is a JSON 404, not a CSRF page
 def not_found(request, *args, **kwargs):
     """JSON 404 for addresses under the API that name no resource."""
     return JsonResponse({"detail": _("No API resource at this address.")}, status=404)

@@ -62,6 +62,9 @@ class SyncOrderingMixin:
     def row_key(self, ordering):
         return lambda row: (row[ordering.field], row["id"])
 
+    def represent_page(self, rows):
+        return rows  # already represented by the `values()` fetch
+
 
 include_parameter = OpenApiParameter(
     "include", OpenApiTypes.STR, enum=sorted(INCLUDES),
