@@ -52,6 +52,13 @@ def private(request):
     return response
 
 
+def revalidate_each_time(request):
+    calls.append(request.path)
+    response = HttpResponse("clients must revalidate")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 def varies_on_cookie(request):
     calls.append(request.path)
     response = HttpResponse("the same for everyone without cookies")
@@ -66,6 +73,7 @@ urlpatterns = [
     path("cookie/", sets_cookie),
     path("private/", private),
     path("vary-cookie/", varies_on_cookie),
+    path("revalidate/", revalidate_each_time),
     path("admin/", admin.site.urls),
 ]
 
@@ -171,6 +179,13 @@ def test_responses_for_one_reader_are_not_stored(reader, url):
     reader.get(url)
     reader.get(url)
     assert len(calls) == 2
+
+
+def test_a_response_clients_must_revalidate_is_stored_and_revalidated_here(reader):
+    etag = reader.get("/revalidate/")["ETag"]
+    assert reader.get("/revalidate/")["Cache-Control"] == "no-cache"
+    assert reader.get("/revalidate/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert len(calls) == 1
 
 
 def test_signed_in_readers_and_credentials_bypass_the_cache(proposal):

@@ -105,7 +105,9 @@ def _entry_for(response):
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
     cache_control = {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")}
-    if cache_control & {"private", "no-store", "no-cache"}:
+    # "no-cache" is not here: it asks clients to revalidate, which this cache does on every request by the
+    # data version; it stays in the stored headers for the clients.
+    if cache_control & {"private", "no-store"}:
         return None
     vary = {header.strip().lower() for header in cc_delim_re.split(response.get("Vary", "")) if header.strip()}
     if vary - UNDERSTOOD_VARY or "*" in vary:
