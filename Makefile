@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: run test lint migrate seed check-deploy
+.PHONY: run test lint migrate seed check-deploy serve
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ run: seed
 
 test: $(BIN)/.installed
 	$(BIN)/pytest
+
+# Production: DEBUG off, gunicorn (tracker/gunicorn.conf.py), static files by whitenoise. Needs DJANGO_SECRET_KEY,
+# DJANGO_ALLOWED_HOSTS and DATABASE_URL in the environment; see "Production" in README.md.
+serve: $(BIN)/.installed
+	DJANGO_DEBUG=false $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false $(BIN)/gunicorn -c tracker/gunicorn.conf.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

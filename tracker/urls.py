@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,3 +10,9 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("proposals.urls")),
 ]
+
+# The benchmark's constant-bytes ceiling (bench/run.py); never served unless asked for.
+if os.environ.get("TRACKER_BENCH") == "1":
+    from bench.views import constant_bytes
+
+    urlpatterns.insert(0, path("__bench__/constant/", constant_bytes))
