@@ -201,13 +201,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (BASE_DIR / "proposals" / "api" / "description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
-
-# CSV import in the admin: only those who may add proposals import (editors); the uploaded file waits for
-# confirmation in the cache, which every app server shares. Formula cells are escaped by the resource itself.
     "COMPONENT_SPLIT_REQUEST": True,
     "AUTHENTICATION_WHITELIST": [
         "rest_framework.authentication.TokenAuthentication",
@@ -217,6 +210,13 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "proposals.lifecycle.Status",
         "ProposalKindEnum": "proposals.models.Proposal.Kind",
     },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# CSV import in the admin: only those who may add proposals import (editors); the uploaded file waits for
+# confirmation in the cache, which every app server shares. Formula cells are escaped by the resource itself.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
