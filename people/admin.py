@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from proposals.admin_forms import HTTPS_URLS
+
 from .models import Affiliation, Company, CompanyEvent, Delegate, Membership
 
 
@@ -57,6 +59,7 @@ class DelegateAdmin(SimpleHistoryAdmin):
 
 @admin.register(Company)
 class CompanyAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name_en", "name_zh", "sector", "website"]
     list_filter = ["sector"]
     search_fields = ["name_en", "name_zh", "slug", "sector"]

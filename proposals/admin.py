@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .admin_actions import record_status_change
-from .admin_forms import SponsorshipFormSet, StatusEventAdminForm, StatusEventFormSet, timeline_refusal
+from .admin_forms import HTTPS_URLS, SponsorshipFormSet, StatusEventAdminForm, StatusEventFormSet, timeline_refusal
 from .admin_import import PartialImportMixin
 from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource
@@ -55,6 +55,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name_en", "name_zh", "abbreviation", "website"]
     search_fields = ["name_en", "name_zh", "abbreviation", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -62,6 +63,7 @@ class AuthorityAdmin(SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "author", "published_on", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "quote"]
@@ -87,6 +89,7 @@ class SourceInline(admin.TabularInline):
 
 
 class StatusEventInline(admin.TabularInline):
+    formfield_overrides = HTTPS_URLS
     model = StatusEvent
     formset = StatusEventFormSet
     fields = [
@@ -201,6 +204,7 @@ class OverdueReferralFilter(admin.SimpleListFilter):
 
 @admin.register(StatusEvent)
 class StatusEventAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     form = StatusEventAdminForm
     list_display = ["date", "status", "proposal", "authority", "handling_role", "reply_grade", "verdict", "source"]
     list_filter = ["status", "reply_grade", "verdict", "handling_role", OverdueReferralFilter, "authority"]

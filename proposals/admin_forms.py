@@ -4,11 +4,19 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import lifecycle
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
 from .models import StatusEvent
+
+# Addresses typed without a scheme are taken as https, as browsers and Django 6 do.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(db_field, **kwargs):
+    return db_field.formfield(**{**HTTPS_URLS.get(type(db_field), {}), **kwargs})
 
 
 def timeline_refusal(proposal, *, add=(), change=(), delete=()):
@@ -79,6 +87,7 @@ class StatusEventAdminForm(forms.ModelForm):
 
     class Meta:
         model = StatusEvent
+        formfield_callback = https_formfield
         fields = [
             "proposal", "date", "date_approximate", "status", "source", "note", "authority", "handling_role",
             "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in",
@@ -115,7 +124,7 @@ class RecordStatusForm(forms.Form):
     )
     handling_role = forms.ChoiceField(choices=[("", "---------"), *HandlingRole.choices], required=False)
     reply_grade = forms.ChoiceField(choices=[("", "---------"), *ReplyGrade.choices], required=False)
-    reply_url = forms.URLField(label=_("reply text"), required=False, max_length=500)
+    reply_url = forms.URLField(label=_("reply text"), required=False, max_length=500, assume_scheme="https")
     reply_public = forms.NullBooleanField(label=_("reply text public"), required=False)
     verdict = forms.ChoiceField(label=_("proposer's verdict"), choices=[("", "---------"), *Verdict.choices],
                                 required=False)
