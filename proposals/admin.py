@@ -6,7 +6,8 @@ sequences as the API and the loaders, and each proposal's current status stays t
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.db import transaction
+from django.db import models, transaction
+from django.forms import Textarea
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +90,8 @@ class SourceInline(admin.TabularInline):
 
 
 class StatusEventInline(admin.TabularInline):
-    formfield_overrides = HTTPS_URLS
+    # Many columns: keep the note box small so the row fits a laptop screen.
+    formfield_overrides = {**HTTPS_URLS, models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 28})}}
     model = StatusEvent
     formset = StatusEventFormSet
     fields = [
@@ -156,9 +158,14 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, SimpleHistoryAdm
         lead = proposal.lead_sponsor
         return lead.name_en if lead else "—"
 
-    @admin.display(description=_("overdue"), boolean=True, ordering="reply_due_on")
+    @admin.display(description=_("reply"), ordering="reply_due_on")
     def overdue(self, proposal):
-        return proposal.is_overdue()
+        # Only the late ones stand out; a column of red crosses for "not overdue" would read as alarms.
+        if proposal.is_overdue():
+            return _("overdue since %(date)s") % {"date": proposal.reply_due_on.isoformat()}
+        if proposal.reply_due_on:
+            return _("due %(date)s") % {"date": proposal.reply_due_on.isoformat()}
+        return "—"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -378,3 +378,14 @@ def test_an_event_row_missing_what_its_status_needs_shows_a_field_error(editor_c
     events_formset = response.context["inline_admin_formsets"][2].formset
     assert set(events_formset.forms[1].errors) == {"authority", "handling_role"}
     assert not Proposal.objects.exists()
+
+
+def test_list_marks_only_late_replies(editor_client, npc_session):
+    report, ministry = factories.source(), factories.authority()
+    late = factories.proposal(session=npc_session, title_en="Late one")
+    record_status(late, date=D(2020, 5, 22), status=Status.SUBMITTED, source=report)
+    record_status(late, date=D(2020, 6, 1), status=Status.REFERRED, source=report, authority=ministry,
+                  handling_role=HandlingRole.LEAD)
+    factories.proposal(session=npc_session, title_en="Quiet one")
+    page = editor_client.get(reverse("admin:proposals_proposal_changelist")).content.decode()
+    assert page.count("overdue since 2020-09-01") == 1
