@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import lifecycle
+from . import lifecycle, services
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
 from .models import StatusEvent
 
@@ -20,21 +20,9 @@ def https_formfield(db_field, **kwargs):
 
 
 def timeline_refusal(proposal, *, add=(), change=(), delete=()):
-    """The ValidationError that `save_timeline` would raise for this change to the timeline, or None.
-
-    Lets a form or a delete page refuse with the lifecycle's own words before anything is written.
-    `proposal` may be unsaved (the admin's add form): then only the added events make its timeline.
-    """
-    timeline = {event.pk: event for event in proposal.status_events.all()} if proposal.pk else {}
-    for event in delete:
-        timeline.pop(event.pk, None)
-    for event in change:
-        timeline[event.pk] = event
-    for position, event in enumerate(add):
-        event._entry_order = position
-    session = proposal.session if proposal.session_id else None
+    """The ValidationError that `save_timeline` would raise for this change to the timeline, or None."""
     try:
-        lifecycle.check_timeline(session, [*timeline.values(), *add])
+        services.check_timeline_change(proposal, add=add, change=change, delete=delete)
     except ValidationError as error:
         return error
     return None

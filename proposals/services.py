@@ -7,6 +7,30 @@ from . import lifecycle
 from .models import Proposal, StatusEvent
 
 
+def check_timeline_change(proposal, *, add=(), change=(), delete=()):
+    """Raise the ValidationError that applying this change to the proposal's timeline would meet.
+
+    Writes nothing, so a form or a delete page can refuse with the lifecycle's own words first.
+    `proposal` may be unsaved (the admin's add form): then only the added events make its timeline.
+    """
+    field_errors = {}
+    for event in [*change, *add]:
+        for field, message in lifecycle.check_event_fields(event).items():
+            field_errors.setdefault(field, []).append(message)
+    if field_errors:
+        raise ValidationError(field_errors)
+
+    timeline = {event.pk: event for event in proposal.status_events.all()} if proposal.pk else {}
+    for event in delete:
+        timeline.pop(event.pk, None)
+    for event in change:
+        timeline[event.pk] = event
+    for position, event in enumerate(add):
+        event._entry_order = position
+    session = proposal.session if proposal.session_id else None
+    lifecycle.check_timeline(session, [*timeline.values(), *add])
+
+
 @transaction.atomic
 def save_timeline(proposal, *, add=(), change=(), delete=()):
     """Apply added, changed and deleted events to a proposal's timeline as one checked change.
@@ -17,23 +41,9 @@ def save_timeline(proposal, *, add=(), change=(), delete=()):
     Returns the proposal with its current status refreshed.
     """
     proposal = Proposal.objects.select_for_update().select_related("session").get(pk=proposal.pk)
-    timeline = {event.pk: event for event in proposal.status_events.all()}
-    for event in delete:
-        timeline.pop(event.pk, None)
-    for event in change:
-        timeline[event.pk] = event
-    for position, event in enumerate(add):
+    for event in add:
         event.proposal = proposal
-        event._entry_order = position
-    events = [*timeline.values(), *add]
-
-    field_errors = {}
-    for event in [*change, *add]:
-        for field, message in lifecycle.check_event_fields(event).items():
-            field_errors.setdefault(field, []).append(message)
-    if field_errors:
-        raise ValidationError(field_errors)
-    lifecycle.check_timeline(proposal.session, events)
+    check_timeline_change(proposal, add=add, change=change, delete=delete)
 
     for event in delete:
         event.delete()
