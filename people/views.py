@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from proposals.models import Proposal
+from proposals.views.cards import proposal_cards
 from proposals.views.listing import paginate
 
 from .models import Affiliation, Company, Delegate, Membership
@@ -29,7 +30,7 @@ def delegate_detail(request, slug):
         "delegate": delegate,
         "memberships": delegate.memberships.select_related("body"),
         "affiliations": delegate.affiliations.select_related("company"),
-        "page": page, "notices": [notice] if notice else [],
+        "page": page, "cards": proposal_cards(page), "notices": [notice] if notice else [],
         "feed_url": reverse("people:feed_delegate", kwargs={"slug": delegate.slug}),
     })
 
@@ -49,7 +50,7 @@ def company_detail(request, slug):
     return render(request, "people/company_detail.html", {
         "company": company,
         "affiliations": company.affiliations.select_related("delegate"),
-        "page": page, "notices": [notice] if notice else [],
+        "page": page, "cards": proposal_cards(page), "notices": [notice] if notice else [],
         "events": company.events.select_related("source"),
         "feed_url": reverse("people:feed_company", kwargs={"slug": company.slug}),
     })

@@ -1,11 +1,13 @@
 """Bodies, sessions, themes, authorities, sources, proposals and their status timelines."""
 
+import datetime
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -264,14 +266,16 @@ class ProposalQuerySet(models.QuerySet):
     def filter_by(
         self, *, theme=None, status=None, session=None, body=None, kind=None, delegate=None, company=None, q=None,
         submitted_after=None, submitted_before=None, status_after=None, status_before=None,
+        delegate_named=None, company_named=None,
     ):
         """The one filter entry point shared by the pages, the API, the feeds and the exports.
 
         Each argument is a model instance, a slug or a value (several allowed as a list); None means no filter.
         Date bounds are inclusive: `submitted_*` bound the date of a `submitted` event, `status_*` the date of
-        the current status.
+        the current status. `delegate_named` and `company_named` are what a reader typed: a slug selects that
+        one delegate (or company), any other text those whose names, in either language or pinyin, contain it.
         """
-        from people.models import Affiliation
+        from people.models import Affiliation, Company, Delegate
 
         queryset = self
         if theme:
@@ -296,6 +300,17 @@ class ProposalQuerySet(models.QuerySet):
                 Exists(
                     Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__slug__in=_as_list(delegate, "slug"))
                 )
+            )
+        if delegate_named:
+            named = _named(Delegate, delegate_named, ("name_en", "name_zh", "name_pinyin", "other_names"))
+            queryset = queryset.filter(
+                Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=named.values("pk")))
+            )
+        if company_named:
+            named = _named(Company, company_named, ("name_en", "name_zh"))
+            employees = Affiliation.objects.filter(company__in=named.values("pk")).values("delegate")
+            queryset = queryset.filter(
+                Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=employees))
             )
         if company:
             employees = Affiliation.objects.filter(company__slug__in=_as_list(company, "slug")).values("delegate")
@@ -333,6 +348,21 @@ class SearchDocument(models.Expression):
 
     def as_sql(self, compiler, connection):
         return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.search_document", []
+
+
+def _named(model, text, name_fields):
+    """The rows of `model` a reader means by `text`: the one whose slug it is, else those whose names contain it.
+
+    Links from delegate and company pages pass slugs; a typed name (any part, any of the name fields, any case)
+    may match several people. The slug test is a subquery, so the whole choice stays one lazy SQL query.
+    """
+    text = text.strip()
+    by_slug = Q(slug=text)
+    by_name = Q()
+    for field in name_fields:
+        by_name |= Q(**{f"{field}__icontains": text})
+    slug_taken = Exists(model.objects.filter(slug=text))
+    return model.objects.filter(by_slug | (~slug_taken & by_name))
 
 
 def _as_list(value, attribute=None):
@@ -380,6 +410,13 @@ class Proposal(BilingualMixin, models.Model):
         ordering = ["-status_date", "-id"]
         indexes = [
             models.Index(fields=["status_date", "id"], name="proposal_status_date_idx"),
+            # The API's status-date walk (proposals/api/pagination.py): an undated proposal sorts as the earliest
+            # date, so one range scan crosses from dated to undated rows; status_date is a key column as well,
+            # so that a filtered walk (a theme's proposals) reads the index alone.
+            models.Index(
+                Coalesce("status_date", models.Value(datetime.date.min)), "id", "status_date",
+                name="proposal_status_walk_idx",
+            ),
             models.Index(fields=["status", "status_date"], name="proposal_status_idx"),
             models.Index(fields=["session", "status"], name="proposal_session_status_idx"),
             models.Index(fields=["updated_at", "id"], name="proposal_updated_idx"),

@@ -1,9 +1,15 @@
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from . import feeds, views
 
 app_name = "proposals"
 urlpatterns = [
+    # Every page carries the language switch. With a CSRF token in it, every page would set a csrftoken
+    # cookie, and the response cache never stores a response that sets a cookie. A forged switch can only
+    # change the language someone reads in, so this one form goes without the token.
+    path("language/", csrf_exempt(set_language), name="set_language"),
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("themes/", views.theme_list, name="theme_list"),

@@ -8,8 +8,13 @@ from django.utils.translation import gettext as _
 
 from proposals import charts
 from proposals.models import Proposal, Sponsorship
+from tracker.caching import cached_piece
 
-from .listing import ProposalFilterForm, filtered_and_sorted, paginate
+from .cards import proposal_cards
+from .listing import COUNT_CAP, RELEVANCE, ProposalFilterForm, count_limit, filtered_and_sorted, paginate
+
+# The most matches ranked by relevance; see _listed().
+RANK_LIMIT = COUNT_CAP
 
 
 def proposal_list(request):
@@ -17,13 +22,55 @@ def proposal_list(request):
     form = ProposalFilterForm(request.GET, searching=searching)
     filters, notices = form.valid_filters()
     sort = form.chosen_sort()
-    queryset = filtered_and_sorted(filters, sort).with_related()
-    page, page_notice = paginate(request, queryset)
+    queryset, count, capped, sort_notice = _listed(filters, sort, _requested_page(request))
+    if sort_notice:
+        sort = "changed"
+        notices.append(sort_notice)
+    page, page_notice = paginate(
+        request, queryset.with_related(), count=count, count_cap=COUNT_CAP if capped else None
+    )
     if page_notice:
         notices.append(page_notice)
     return render(request, "proposals/proposal_list.html", {
-        "form": form, "page": page, "notices": notices, "active_filters": form.active(), "sort": sort,
+        "form": form, "page": page, "cards": proposal_cards(page), "notices": notices,
+        "active_filters": form.active(), "sort": sort,
     })
+
+
+def _listed(filters, sort, page_number):
+    """(proposals in order, their count if already known, whether counts stop at COUNT_CAP, a notice if
+    the relevance order was given up).
+
+    Ranking by relevance scores and sorts every match: about 50 ms of PostgreSQL time for a word in half of
+    100,000 proposals, against 0.4 ms to walk the recency index until a page is full. A word that common
+    says little about which proposal is best, so past RANK_LIMIT matches the list keeps recency order and
+    says so; rarer words (or a word with filters) are ranked, which costs a few ms for up to RANK_LIMIT rows.
+    Whether there are more is asked with a count capped just past the limit (1.6 ms), and that same count
+    then serves the paginator.
+    """
+    if not (sort == RELEVANCE and filters.get("q", "").strip()):
+        if not filters:
+            # The whole table: its size is one figure per data version, not a COUNT(*) per request.
+            return filtered_and_sorted(filters, sort), cached_piece("proposal-count", compute=_count_all), False, None
+        return filtered_and_sorted(filters, sort), None, True, None
+    matches = Proposal.objects.filter_by(**filters)
+    count = matches[:count_limit(page_number, COUNT_CAP)].count()
+    if count > RANK_LIMIT:
+        notice = _("More than %(limit)s proposals match, so they are listed by last status change; "
+                   "add words or filters to rank them by relevance.") % {"limit": f"{RANK_LIMIT:,}"}
+        return filtered_and_sorted(filters, "changed"), count, True, notice
+    return filtered_and_sorted(filters, sort), count, True, None
+
+
+def _count_all():
+    return Proposal.objects.count()
+
+
+def _requested_page(request):
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 def search(request):

@@ -1,0 +1,106 @@
+"""The rows of a proposal list, worked out once per page in Python rather than per row in the template.
+
+A page of 50 cards used to spend ~30 ms in the template: every row reversed four or more URLs, looked up
+the active language for each bilingual name, rendered the status badge and progress steps afresh and
+translated "since …" again. Here each URL pattern is reversed once per page and filled in per row, the
+language is read once, and the status markup is rendered once per status.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from proposals.bilingual import reader_prefers_chinese
+from proposals.templatetags.reader import progress, status_badge
+
+# Stand-ins reversed into URL patterns and then replaced: valid for the <int:> and <slug:> converters, and
+# unlike anything a real address holds.
+_PK = 987654321987
+_SLUG = "slug-stand-in-1f2e3d"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalCard:
+    url: str
+    title: str
+    title_alongside: str
+    sponsors: list
+    session: Link
+    themes: list
+    status_markup: str
+    since: str
+    overdue: bool
+
+
+class _Addresses:
+    """get_absolute_url() for many objects at the cost of one reverse() per kind of page."""
+
+    def __init__(self):
+        self._patterns = {}
+
+    def of(self, name, **kwargs):
+        pattern = self._patterns.get(name)
+        if pattern is None:
+            placeholders = {key: _PK if key == "pk" else _SLUG for key in kwargs}
+            pattern = self._patterns[name] = reverse(name, kwargs=placeholders)
+        url = pattern
+        if "pk" in kwargs:
+            url = url.replace(str(_PK), str(kwargs["pk"]), 1)
+        if "slug" in kwargs:
+            url = url.replace(_SLUG, kwargs["slug"], 1)
+        return url
+
+
+def _in_language(chinese, english, chinese_form):
+    """What BilingualMixin.localized() and alongside() give, with the language read once per page."""
+    shown = (chinese_form or english) if chinese else (english or chinese_form)
+    other = english if shown == chinese_form else chinese_form
+    return shown, ("" if other == shown else other)
+
+
+def proposal_cards(proposals):
+    """One ProposalCard per proposal of a list fetched with `with_related()` (no further queries)."""
+    chinese = reader_prefers_chinese()
+    today = timezone.localdate()
+    addresses = _Addresses()
+    status_markup = {}
+    cards = []
+    for proposal in proposals:
+        title, title_alongside = _in_language(chinese, proposal.title_en, proposal.title_zh)
+        sponsors = [
+            Link(addresses.of("people:delegate_detail", slug=s.delegate.slug),
+                 _in_language(chinese, s.delegate.name_en, s.delegate.name_zh)[0])
+            for s in proposal.sponsorships.all()
+        ]
+        themes = [
+            Link(addresses.of("proposals:theme_detail", slug=theme.slug),
+                 _in_language(chinese, theme.name_en, theme.name_zh)[0])
+            for theme in proposal.themes.all()
+        ]
+        session = proposal.session
+        if proposal.status not in status_markup:
+            status_markup[proposal.status] = format_html(
+                "{}{}", status_badge(proposal.status), progress(proposal.status)
+            )
+        cards.append(ProposalCard(
+            url=addresses.of("proposals:proposal_detail", pk=proposal.pk, slug=proposal.slug or "proposal"),
+            title=title,
+            title_alongside=title_alongside,
+            sponsors=sponsors,
+            session=Link(addresses.of("proposals:session_detail", slug=session.slug),
+                         _in_language(chinese, session.name_en, session.name_zh)[0]),
+            themes=themes,
+            status_markup=status_markup[proposal.status],
+            since=_("since %(date)s") % {"date": proposal.status_date.isoformat()} if proposal.status_date else "",
+            overdue=proposal.reply_due_on is not None and proposal.reply_due_on < today,
+        ))
+    return cards
