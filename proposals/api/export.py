@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from .listing import proposal_rows, proposal_values
-from .pagination import Position, keyset_page
+from .pagination import keyset_page
 
 CHUNK_SIZE = 2000
 HEADER = [
@@ -49,14 +49,16 @@ def csv_chunks(queryset, ordering, links, chunk_size=None):
     today = timezone.localdate()
     yield writer.writerow(HEADER)
     values = proposal_values(queryset)
-    position = Position(ordering.segments[0])
 
     def key(row):
         return row[ordering.field], row["id"]
 
-    while position is not None:
+    position = None  # the start
+    while True:
         rows, position = keyset_page(values, ordering, position, chunk_size, fetch=proposal_rows, key=key)
         yield "".join(writer.writerow(_line(row, links, today)) for row in rows)
+        if position is None:
+            return
 
 
 def streaming_csv(queryset, ordering, links):

@@ -1,20 +1,26 @@
 """Keyset (cursor) paging: every page is one indexed range scan, however deep the walk goes.
 
-A page is ordered on (field, id) and the cursor holds the last row's pair, so the next page starts
+A page is ordered on (key, id) and the cursor holds the last row's pair, so the next page starts
 right after it. Nothing is counted and nothing is skipped with OFFSET, so page 2,000 costs what page 1
-costs, and rows inserted or edited during a walk never shift the rows still to come.
+costs, and rows inserted or edited during a walk never shift the rows still to come. Each page asks for
+one row more than it shows: that row's presence is the whole of the last-page test.
 
-A nullable ordering field (a proposal with no status yet has no status date) is walked in two
-segments: the rows with a value, then the rows without one ordered on id alone (in ascending order
-the rows without a value come first). Each segment keeps its own index-friendly query.
+A nullable ordering field (a proposal with no status yet has no status date) is walked on
+COALESCE(field, lowest value): the rows without a value come last in descending order and first in
+ascending order, and the walk stays one range condition on one index across that boundary (the model
+declares the index on the same expression). A NULL needs no special case in the keyset condition, where
+it would take an OR that no index serves, or a second query once the dated rows run out.
 """
 
 import base64
 import binascii
+import datetime
 from dataclasses import dataclass
 
 import orjson
-from django.db.models import Q
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
@@ -22,7 +28,12 @@ from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-VALUES, NULLS = "v", "n"
+WALK_KEY = "walk_key"
+# What a missing value counts as, per field type: below every real value.
+LOWEST_VALUES = {
+    "DateField": datetime.date.min,
+    "DateTimeField": datetime.datetime.min.replace(tzinfo=datetime.UTC),
+}
 
 
 @dataclass(frozen=True)
@@ -32,12 +43,6 @@ class Ordering:
     field: str
     descending: bool = False
     nullable: bool = False
-
-    @property
-    def segments(self):
-        if not self.nullable:
-            return (VALUES,)
-        return (VALUES, NULLS) if self.descending else (NULLS, VALUES)
 
 
 def orderings(*fields, nullable=()):
@@ -51,15 +56,28 @@ def orderings(*fields, nullable=()):
 
 @dataclass(frozen=True)
 class Position:
-    segment: str
-    value: object = None
-    id: int | None = None  # None: the start of the segment
+    """The last row handed out: its ordering value (None if it has none) and its id."""
+
+    value: object
+    id: int
+
+
+def lowest_value(model, field):
+    """What a row without a value in `field` sorts as."""
+    internal_type = model._meta.get_field(field).get_internal_type()
+    if internal_type not in LOWEST_VALUES:
+        raise ImproperlyConfigured(f"No lowest value known for a nullable {internal_type} ordering ({field}).")
+    return LOWEST_VALUES[internal_type]
+
+
+def walk_key_expression(model, field):
+    """COALESCE(field, its lowest value): the sort key of a nullable field, as its index declares it."""
+    return Coalesce(F(field), Value(lowest_value(model, field)))
 
 
 def encode_cursor(ordering_name, position, to_text):
-    payload = {"o": ordering_name, "s": position.segment, "i": position.id}
-    if position.segment == VALUES:
-        payload["v"] = to_text(position.value)
+    value = None if position.value is None else to_text(position.value)
+    payload = {"o": ordering_name, "v": value, "i": position.id}
     return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
 
 
@@ -68,64 +86,48 @@ def decode_cursor(text, ordering_name, ordering, to_value):
     invalid = ValidationError({"cursor": [_("This cursor is not valid for this list; start again without it.")]})
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        segment, row_id = payload["s"], payload["i"]
-        value = to_value(payload["v"]) if segment == VALUES else None
-    except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+        row_id, raw_value = payload["i"], payload.get("v")
+        value = None if raw_value is None else to_value(raw_value)
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
         raise invalid from None
-    if payload.get("o") != ordering_name or segment not in ordering.segments:
+    if payload.get("o") != ordering_name or not isinstance(row_id, int) or isinstance(row_id, bool):
         raise invalid
-    if row_id is not None and not isinstance(row_id, int):
+    if value is None and ordering.field != "id" and not ordering.nullable:
         raise invalid
-    return Position(segment, value, row_id)
+    return Position(value, row_id)
 
 
-def _segment_queryset(queryset, ordering, position):
+def _walk_queryset(queryset, ordering, position):
+    """The queryset in walk order, from just after `position` (None: from the start)."""
     field, desc = ordering.field, ordering.descending
-    before, after = ("lt", "lte") if desc else ("gt", "gte")
-    if position.segment == NULLS:
-        queryset = queryset.filter(**{f"{field}__isnull": True})
-        if position.id is not None:
-            queryset = queryset.filter(**{f"id__{before}": position.id})
-        return queryset.order_by("-id" if desc else "id")
+    key = field
     if ordering.nullable:
-        queryset = queryset.filter(**{f"{field}__isnull": False})
-    if position.id is not None and field != "id":
-        # Written as `field <= v AND (field < v OR id < i)`: the leading range lets the database walk the
-        # (field, id) index; the equivalent `field < v OR (field = v AND id < i)` makes it scan (PERFORMANCE.md).
-        value = position.value
-        beyond = Q(**{f"{field}__{before}": value}) | Q(**{f"id__{before}": position.id})
-        queryset = queryset.filter(Q(**{f"{field}__{after}": value}) & beyond)
-    elif position.id is not None:
+        queryset, key = queryset.alias(**{WALK_KEY: walk_key_expression(queryset.model, field)}), WALK_KEY
+    before, after = ("lt", "lte") if desc else ("gt", "gte")
+    if position is not None and field == "id":
         queryset = queryset.filter(**{f"id__{before}": position.id})
-    order = [f"-{field}", "-id"] if desc else [field, "id"]
+    elif position is not None:
+        value = position.value if position.value is not None else lowest_value(queryset.model, field)
+        # Written as `key <= v AND (key < v OR id < i)`: the leading range lets the database walk the
+        # (key, id) index; the equivalent `key < v OR (key = v AND id < i)` makes it scan (PERFORMANCE.md).
+        beyond = Q(**{f"{key}__{before}": value}) | Q(**{f"id__{before}": position.id})
+        queryset = queryset.filter(Q(**{f"{key}__{after}": value}) & beyond)
+    order = [f"-{key}", "-id"] if desc else [key, "id"]
     return queryset.order_by(*order[:1] if field == "id" else order)
 
 
 def keyset_page(queryset, ordering, position, size, fetch=list, key=None):
-    """(rows, next position or None): up to `size` rows from `position` on, one query per segment touched.
+    """(rows, next position or None): up to `size` rows after `position` (None: the first page), in one query.
 
     `fetch` turns a sliced queryset into rows (model instances, dicts…); `key(row)` gives (value, id).
     """
     key = key or (lambda row: (getattr(row, ordering.field), row.id))
-    segments = ordering.segments
-    rows = []
-    index = segments.index(position.segment)
-    while True:
-        wanted = size - len(rows)
-        found = fetch(_segment_queryset(queryset, ordering, position)[: wanted + 1])
-        rows.extend(found[:wanted])
-        if len(found) > wanted:
-            value, row_id = key(rows[-1])
-            return rows, Position(position.segment, value, row_id)
-        index += 1
-        if index == len(segments):
-            return rows, None
-        position = Position(segments[index])
-        if len(rows) == size:
-            # This segment ended with the page: look one row into the next before offering a next page.
-            if fetch(_segment_queryset(queryset, ordering, position)[:1]):
-                return rows, position
-            return rows, None
+    found = fetch(_walk_queryset(queryset, ordering, position)[: size + 1])
+    rows = found[:size]
+    if len(found) <= size:
+        return rows, None
+    value, row_id = key(rows[-1])
+    return rows, Position(value, row_id)
 
 
 def _to_text(value):
@@ -170,10 +172,7 @@ class KeysetPagination(BasePagination):
         ordering = self.view.orderings[name]
         model_field = queryset.model._meta.get_field(ordering.field)
         raw_cursor = request.query_params.get(self.cursor_query_param)
-        if raw_cursor:
-            position = decode_cursor(raw_cursor, name, ordering, model_field.to_python)
-        else:
-            position = Position(ordering.segments[0])
+        position = decode_cursor(raw_cursor, name, ordering, model_field.to_python) if raw_cursor else None
         rows, following = keyset_page(queryset, ordering, position, self.page_size(request), fetch, key)
         self.next_link = None
         if following is not None:
