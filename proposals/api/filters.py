@@ -28,36 +28,41 @@ class ListWidget(forms.Widget):
 
 
 class ListField(forms.Field):
-    """Several values; `unknown(values)` returns those that name nothing."""
+    """Several values; `resolve(values)` gives what they stand for, as (resolved values, values naming nothing)."""
 
     widget = ListWidget
 
-    def __init__(self, *, unknown, **kwargs):
-        self.unknown = unknown
+    def __init__(self, *, resolve, **kwargs):
+        self.resolve = resolve
         super().__init__(**kwargs)
 
     def clean(self, value):
         values = list(dict.fromkeys(value or []))
         if len(values) > MAX_VALUES:
             raise forms.ValidationError(_("Give at most %(count)s values.") % {"count": MAX_VALUES})
-        missing = self.unknown(values) if values else []
+        if not values:
+            return values
+        resolved, missing = self.resolve(values)
         if missing:
             raise forms.ValidationError(_("Unknown value: %(values)s.") % {"values": ", ".join(missing)})
-        return values
+        return resolved
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class SlugListFilter(django_filters.Filter):
-    """Slugs of existing objects of `model`, checked in one query."""
+    """Slugs of existing objects of `model`, checked in one query that also yields the objects themselves.
+
+    Filters then go by primary key: no second look-up of the slugs, and no join to `model` in the list query.
+    """
 
     field_class = ListField
 
     def __init__(self, model, **kwargs):
-        def unknown(values):
-            known = set(model.objects.filter(slug__in=values).values_list("slug", flat=True))
-            return [value for value in values if value not in known]
+        def resolve(values):
+            known = {obj.slug: obj for obj in model.objects.filter(slug__in=values).only("slug")}
+            return [known[value] for value in values if value in known], [v for v in values if v not in known]
 
-        super().__init__(unknown=unknown, **kwargs)
+        super().__init__(resolve=resolve, **kwargs)
 
 
 class ChoiceListFilter(django_filters.Filter):
@@ -68,7 +73,8 @@ class ChoiceListFilter(django_filters.Filter):
 
     def __init__(self, **kwargs):
         allowed = {value for value, _label in self.choices}
-        super().__init__(unknown=lambda values: [value for value in values if value not in allowed], **kwargs)
+        super().__init__(resolve=lambda values: (values, [value for value in values if value not in allowed]),
+                         **kwargs)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": Status.values}})
@@ -134,7 +140,7 @@ class StatusEventFilter(AppliedFilterSet):
         fields = []
 
     LOOKUPS = {
-        "proposal": "proposal_id", "status": "status__in", "authority": "authority__slug__in",
+        "proposal": "proposal_id", "status": "status__in", "authority": "authority__in",
         "date_after": "date__gte", "date_before": "date__lte", "updated_since": "updated_at__gte",
     }
 
@@ -152,7 +158,7 @@ class SessionFilter(AppliedFilterSet):
 
     def apply(self, queryset, values):
         if "body" in values:
-            queryset = queryset.filter(body__slug__in=values["body"])
+            queryset = queryset.filter(body__in=values["body"])
         if "year" in values:
             queryset = queryset.of_year(values["year"])
         return queryset
@@ -168,9 +174,9 @@ class DelegateFilter(AppliedFilterSet):
 
     def apply(self, queryset, values):
         if "body" in values:
-            queryset = queryset.filter(memberships__body__slug__in=values["body"])
+            queryset = queryset.filter(memberships__body__in=values["body"])
         if "company" in values:
-            queryset = queryset.filter(affiliations__company__slug__in=values["company"])
+            queryset = queryset.filter(affiliations__company__in=values["company"])
         return queryset.distinct() if values else queryset
 
 
