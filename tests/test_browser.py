@@ -140,6 +140,23 @@ def test_language_switch_and_filters_work_without_javascript(live_server, browse
     context.close()
 
 
+def test_a_reader_types_a_delegate_name_to_filter_and_follows_a_delegate_link(live_server, browser, tracked):
+    context = browser.new_context(java_script_enabled=False, viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    page.goto(live_server.url + reverse("proposals:proposal_list"))
+    page.get_by_label("Delegate").fill("俞敏洪")
+    page.get_by_role("button", name="Show proposals").click()
+    assert page.locator(".proposal-card").count() == 10  # all of Yu Minhong's
+    # A link that passes the slug shows the delegate's name in the field.
+    page.goto(live_server.url + reverse("proposals:proposal_list") + "?delegate=yu-minhong")
+    assert page.get_by_label("Delegate").input_value() == "Yu Minhong"
+    assert page.locator(".proposal-card").count() == 10
+    page.get_by_label("Delegate").fill("Nobody")
+    page.get_by_role("button", name="Show proposals").click()
+    assert page.locator(".proposal-card").count() == 0
+    context.close()
+
+
 def test_keyboard_reader_meets_the_skip_link_first(live_server, browser, tracked):
     page = browser.new_page(viewport=WIDTHS["desktop"])
     page.goto(live_server.url + reverse("proposals:home"))
