@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import orjson
 from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as InvalidValue
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -88,7 +89,7 @@ def decode_cursor(text, ordering_name, ordering, to_value):
         payload = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         row_id, raw_value = payload["i"], payload.get("v")
         value = None if raw_value is None else to_value(raw_value)
-    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError, InvalidValue, orjson.JSONDecodeError):
         raise invalid from None
     if payload.get("o") != ordering_name or not isinstance(row_id, int) or isinstance(row_id, bool):
         raise invalid
