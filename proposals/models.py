@@ -1,12 +1,10 @@
 """Bodies, sessions, themes, authorities, sources, proposals and their status timelines."""
 
 import datetime
-import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models import Exists, OuterRef, Q
+from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from . import lifecycle
 from .bilingual import BilingualMixin
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
+from .querysets import ProposalQuerySet, StatusEventQuerySet
 
 
 class Body(BilingualMixin, models.Model):
@@ -188,201 +187,6 @@ class Source(models.Model):
             raise ValidationError(_("Give the source's address or at least its publisher."))
 
 
-class ProposalQuerySet(models.QuerySet):
-    def with_related(self):
-        """What a list of proposals shows: session and body, sponsors, themes; a fixed number of queries."""
-        return self.select_related("session__body").prefetch_related(
-            models.Prefetch(
-                "sponsorships", queryset=Sponsorship.objects.select_related("delegate").order_by("-is_lead", "order")
-            ),
-            "themes",
-        )
-
-    def overdue(self, today=None):
-        return self.filter(reply_due_on__lt=today or timezone.localdate())
-
-    def status_counts(self, *group_by):
-        """Rows of {*group_by, "status", "count"}: how many proposals stand at each status, per group."""
-        return (
-            self.order_by().values(*group_by, "status").annotate(count=models.Count("pk", distinct=True))
-            .order_by(*group_by, "status")
-        )
-
-    def ranked(self, text):
-        """The proposals matching `text`, best first: a word in the title weighs more than one in the summary."""
-        if connections[self.db].vendor == "postgresql":
-            return self.search(text, ordered_by_rank=True)
-        score = models.Value(0)
-        for word in text.split():
-            score = score + models.Case(
-                models.When(Q(title_en__icontains=word) | Q(title_zh__icontains=word), then=models.Value(2)),
-                default=models.Value(0),
-            ) + models.Case(
-                models.When(Q(summary__icontains=word) | Q(summary_zh__icontains=word), then=models.Value(1)),
-                default=models.Value(0),
-            )
-        return self.search(text).annotate(relevance=score).order_by("-relevance", "-status_date", "-id")
-
-    def search(self, text, *, ordered_by_rank=False):
-        """Proposals whose titles or summaries, in either language, contain every word of `text`.
-
-        On PostgreSQL, English words go through full-text search (stemmed, GIN-indexed) and Chinese words,
-        which have no spaces between them, through substring matching on trigram-indexed columns. With
-        `ordered_by_rank` the best matches come first (titles weigh more than summaries). Elsewhere every
-        word is a case-insensitive substring match.
-        """
-        words = text.split()
-        if not words:
-            return self
-        if connections[self.db].vendor == "postgresql":
-            return self._search_postgresql(words, ordered_by_rank)
-        queryset = self
-        for word in words:
-            queryset = queryset.filter(
-                Q(title_en__icontains=word)
-                | Q(title_zh__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(summary_zh__icontains=word)
-            )
-        return queryset
-
-    def _search_postgresql(self, words, ordered_by_rank):
-        queryset = self
-        chinese = [word for word in words if _CJK.search(word)]
-        english = " ".join(word for word in words if not _CJK.search(word))
-        query = None
-        if english:
-            query = SearchQuery(english, config="english", search_type="plain")
-            queryset = queryset.alias(search_document=SearchDocument()).filter(search_document=query)
-        for word in chinese:
-            # LIKE on the bare columns, which the trigram indexes serve; Chinese has no case to fold.
-            queryset = queryset.filter(Q(title_zh__contains=word) | Q(summary_zh__contains=word))
-        if ordered_by_rank and query is not None:
-            queryset = queryset.annotate(rank=SearchRank(SearchDocument(), query)).order_by(
-                "-rank", "-status_date", "-id"
-            )
-        return queryset
-
-    def filter_by(
-        self, *, theme=None, status=None, session=None, body=None, kind=None, delegate=None, company=None, q=None,
-        submitted_after=None, submitted_before=None, status_after=None, status_before=None,
-        delegate_named=None, company_named=None,
-    ):
-        """The one filter entry point shared by the pages, the API, the feeds and the exports.
-
-        Each argument is a model instance, a slug or a value (several allowed as a list); None means no filter.
-        Date bounds are inclusive: `submitted_*` bound the date of a `submitted` event, `status_*` the date of
-        the current status. `delegate_named` and `company_named` are what a reader typed: a slug selects that
-        one delegate (or company), any other text those whose names, in either language or pinyin, contain it.
-        """
-        from people.models import Affiliation, Company, Delegate
-
-        queryset = self
-        if theme:
-            # EXISTS rather than a join: no DISTINCT, so a keyset page over the (status_date, id) index stays cheap.
-            # On theme ids, not slugs: each row's probe is then one look into the (proposal, theme) unique index,
-            # where a slug joins the theme table per row (5 times the cost of a page at 100,000 proposals).
-            queryset = queryset.filter(
-                Exists(
-                    Proposal.themes.through.objects.filter(proposal=OuterRef("pk"), theme_id__in=_pks(Theme, theme))
-                )
-            )
-        if status:
-            queryset = queryset.filter(status__in=_as_list(status))
-        if session:
-            queryset = queryset.filter(session__slug__in=_as_list(session, "slug"))
-        if body:
-            queryset = queryset.filter(session__body__slug__in=_as_list(body, "slug"))
-        if kind:
-            queryset = queryset.filter(kind__in=_as_list(kind))
-        if delegate:
-            queryset = queryset.filter(
-                Exists(
-                    Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__slug__in=_as_list(delegate, "slug"))
-                )
-            )
-        if delegate_named:
-            named = _named(Delegate, delegate_named, ("name_en", "name_zh", "name_pinyin", "other_names"))
-            queryset = queryset.filter(
-                Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=named.values("pk")))
-            )
-        if company_named:
-            named = _named(Company, company_named, ("name_en", "name_zh"))
-            employees = Affiliation.objects.filter(company__in=named.values("pk")).values("delegate")
-            queryset = queryset.filter(
-                Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=employees))
-            )
-        if company:
-            employees = Affiliation.objects.filter(company__slug__in=_as_list(company, "slug")).values("delegate")
-            queryset = queryset.filter(
-                Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=employees))
-            )
-        if submitted_after or submitted_before:
-            submissions = StatusEvent.objects.filter(proposal=OuterRef("pk"), status=Status.SUBMITTED)
-            if submitted_after:
-                submissions = submissions.filter(date__gte=submitted_after)
-            if submitted_before:
-                submissions = submissions.filter(date__lte=submitted_before)
-            queryset = queryset.filter(Exists(submissions))
-        if status_after:
-            queryset = queryset.filter(status_date__gte=status_after)
-        if status_before:
-            queryset = queryset.filter(status_date__lte=status_before)
-        if q:
-            queryset = queryset.search(q)
-        return queryset
-
-
-# Han characters (and CJK punctuation): words written without spaces, matched as substrings.
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-class SearchDocument(models.Expression):
-    """The proposal's English title (weight A) and summary (weight B) as a tsvector, on PostgreSQL only.
-
-    It reads the column `search_document` that migration 0003 generates from those fields and indexes with
-    GIN; the model does not declare it, because SQLite could not compute it.
-    """
-
-    output_field = SearchVectorField()
-
-    def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.search_document", []
-
-
-def _named(model, text, name_fields):
-    """The rows of `model` a reader means by `text`: the one whose slug it is, else those whose names contain it.
-
-    Links from delegate and company pages pass slugs; a typed name (any part, any of the name fields, any case)
-    may match several people. The slug test is a subquery, so the whole choice stays one lazy SQL query.
-    """
-    text = text.strip()
-    by_slug = Q(slug=text)
-    by_name = Q()
-    for field in name_fields:
-        by_name |= Q(**{f"{field}__icontains": text})
-    slug_taken = Exists(model.objects.filter(slug=text))
-    return model.objects.filter(by_slug | (~slug_taken & by_name))
-
-
-def _pks(model, value):
-    """The primary keys of `value`'s instances and slugs; the slugs are looked up at once, in one small query.
-
-    A list of ids lets the database plan an index lookup, where a subquery on slugs leaves it a join per row.
-    """
-    items = _as_list(value)
-    pks = [item.pk for item in items if isinstance(item, model)]
-    slugs = [item for item in items if not isinstance(item, model)]
-    if slugs:
-        pks += model.objects.filter(slug__in=slugs).values_list("pk", flat=True)
-    return pks
-
-
-def _as_list(value, attribute=None):
-    values = value if isinstance(value, (list, tuple, set)) else [value]
-    return [getattr(item, attribute) if attribute and hasattr(item, attribute) else item for item in values]
-
-
 class Proposal(BilingualMixin, models.Model):
     class Kind(models.TextChoices):
         NPC_MOTION = "npc_motion", _("NPC motion (议案)")
@@ -505,29 +309,6 @@ class Sponsorship(models.Model):
 
     def __str__(self):
         return f"{self.delegate} ({_('lead') if self.is_lead else _('co-sponsor')})"
-
-
-class StatusEventQuerySet(models.QuerySet):
-    def latest_first(self):
-        return self.order_by("-date", "-id")
-
-    def outstanding_referrals(self):
-        """Referrals to an authority that owes a reply and has not given one since."""
-        later_reply = StatusEvent.objects.filter(
-            proposal=OuterRef("proposal"), status=Status.REPLIED, authority=OuterRef("authority"),
-            date__gte=OuterRef("date"),
-        )
-        concluded = StatusEvent.objects.filter(
-            proposal=OuterRef("proposal"), status__in=[Status.CLOSED, Status.WITHDRAWN], date__gte=OuterRef("date")
-        )
-        return self.filter(
-            status=Status.REFERRED, handling_role__in=[HandlingRole.LEAD, HandlingRole.SEPARATE]
-        ).exclude(Exists(later_reply)).exclude(Exists(concluded))
-
-    def overdue(self, today=None):
-        """Outstanding referrals whose three months for a reply have run out."""
-        cutoff = lifecycle.add_months(today or timezone.localdate(), -lifecycle.REPLY_DUE_MONTHS)
-        return self.outstanding_referrals().filter(date__lt=cutoff)
 
 
 class StatusEvent(models.Model):

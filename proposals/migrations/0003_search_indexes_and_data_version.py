@@ -12,7 +12,7 @@ from django.db import migrations
 
 # The weighted English document, kept in a generated column so that matching and ranking read it instead of
 # parsing every title and summary again (ranking 15,000 matches: 140 ms parsing, a few ms reading).
-# The column is PostgreSQL's alone; Django's model does not declare it (see proposals.models.SearchDocument).
+# The column is PostgreSQL's alone; Django's model does not declare it (see proposals.querysets.SearchDocument).
 SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english'::regconfig, COALESCE(title_en, '')), 'A')"
     " || setweight(to_tsvector('english'::regconfig, COALESCE(summary, '')), 'B')"
