@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from proposals.bilingual import reader_prefers_chinese
+from proposals.bilingual import in_language, reader_prefers_chinese
 from proposals.templatetags.reader import progress, status_badge
 
 # Stand-ins reversed into URL patterns and then replaced: valid for the <int:> and <slug:> converters, and
@@ -60,13 +60,6 @@ class _Addresses:
         return url
 
 
-def _in_language(chinese, english, chinese_form):
-    """What BilingualMixin.localized() and alongside() give, with the language read once per page."""
-    shown = (chinese_form or english) if chinese else (english or chinese_form)
-    other = english if shown == chinese_form else chinese_form
-    return shown, ("" if other == shown else other)
-
-
 def proposal_cards(proposals):
     """One ProposalCard per proposal of a list fetched with `with_related()` (no further queries)."""
     chinese = reader_prefers_chinese()
@@ -75,15 +68,15 @@ def proposal_cards(proposals):
     status_markup = {}
     cards = []
     for proposal in proposals:
-        title, title_alongside = _in_language(chinese, proposal.title_en, proposal.title_zh)
+        title, title_alongside = in_language(proposal.title_en, proposal.title_zh, chinese)
         sponsors = [
             Link(addresses.of("people:delegate_detail", slug=s.delegate.slug),
-                 _in_language(chinese, s.delegate.name_en, s.delegate.name_zh)[0])
+                 in_language(s.delegate.name_en, s.delegate.name_zh, chinese)[0])
             for s in proposal.sponsorships.all()
         ]
         themes = [
             Link(addresses.of("proposals:theme_detail", slug=theme.slug),
-                 _in_language(chinese, theme.name_en, theme.name_zh)[0])
+                 in_language(theme.name_en, theme.name_zh, chinese)[0])
             for theme in proposal.themes.all()
         ]
         session = proposal.session
@@ -97,10 +90,10 @@ def proposal_cards(proposals):
             title_alongside=title_alongside,
             sponsors=sponsors,
             session=Link(addresses.of("proposals:session_detail", slug=session.slug),
-                         _in_language(chinese, session.name_en, session.name_zh)[0]),
+                         in_language(session.name_en, session.name_zh, chinese)[0]),
             themes=themes,
             status_markup=status_markup[proposal.status],
             since=_("since %(date)s") % {"date": proposal.status_date.isoformat()} if proposal.status_date else "",
-            overdue=proposal.reply_due_on is not None and proposal.reply_due_on < today,
+            overdue=proposal.is_overdue(today),
         ))
     return cards
