@@ -135,6 +135,11 @@ def add_months(day, months):
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def is_overdue(reply_due_on, today):
+    """Whether a reply due on `reply_due_on` (None: none owed) is late on `today`."""
+    return reply_due_on is not None and reply_due_on < today
+
+
 def label(status):
     return Status(status).label
 

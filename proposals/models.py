@@ -272,7 +272,7 @@ class Proposal(BilingualMixin, models.Model):
         return None
 
     def is_overdue(self, today=None):
-        return self.reply_due_on is not None and self.reply_due_on < (today or timezone.localdate())
+        return lifecycle.is_overdue(self.reply_due_on, today or timezone.localdate())
 
     def refresh_status(self):
         """Copy the latest event's status and date, and the reply deadline, onto the proposal."""

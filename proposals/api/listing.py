@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from proposals import lifecycle
 from proposals.models import Proposal, Sponsorship, StatusEvent
 
 PROPOSAL_FIELDS = (
@@ -79,7 +80,7 @@ def proposal_dict(row, links, today):
         "status": row["status"],
         "status_date": row["status_date"],
         "reply_due_on": due,
-        "overdue": due is not None and due < today,
+        "overdue": lifecycle.is_overdue(due, today),
         "session": links.of("session", row["session__slug"]),
         "themes": links.many("theme", row["theme_slugs"]),
         "sponsors": links.many("delegate", row["sponsor_slugs"]),
