@@ -66,9 +66,14 @@ class AllUpdatesFeed(StatusChangesFeed):
     pass
 
 
-class ThemeFeed(StatusChangesFeed):
+class FilteredFeed(StatusChangesFeed):
+    """The status changes of the proposals one theme, delegate or company selects, as the list filter does."""
+
+    model = None
+    filter_name = None  # the filter_by() argument that selects the object's proposals
+
     def get_object(self, request, slug):
-        return get_object_or_404(Theme, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
 
     def title(self, obj=None):
         return _("Two Sessions Tracker: %(name)s") % {"name": obj.name}
@@ -77,23 +82,20 @@ class ThemeFeed(StatusChangesFeed):
         return obj.get_absolute_url()
 
     def events(self, obj):
-        return StatusEvent.objects.filter(proposal__in=Proposal.objects.filter_by(theme=obj).values("pk"))
+        proposals = Proposal.objects.filter_by(**{self.filter_name: obj}).values("pk")
+        return StatusEvent.objects.filter(proposal__in=proposals)
 
 
-class DelegateFeed(ThemeFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Delegate, slug=slug)
-
-    def events(self, obj):
-        return StatusEvent.objects.filter(proposal__in=Proposal.objects.filter_by(delegate=obj).values("pk"))
+class ThemeFeed(FilteredFeed):
+    model, filter_name = Theme, "theme"
 
 
-class CompanyFeed(ThemeFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Company, slug=slug)
+class DelegateFeed(FilteredFeed):
+    model, filter_name = Delegate, "delegate"
 
-    def events(self, obj):
-        return StatusEvent.objects.filter(proposal__in=Proposal.objects.filter_by(company=obj).values("pk"))
+
+class CompanyFeed(FilteredFeed):
+    model, filter_name = Company, "company"
 
 
 class ProposalFeed(StatusChangesFeed):
