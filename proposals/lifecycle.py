@@ -115,6 +115,8 @@ REPLY_DUE_MONTHS = 3
 REHANDLING_DUE_MONTHS = 1
 # Roles that owe the proposer a reply of their own (co-handling authorities answer through the lead).
 REPLYING_ROLES = {HandlingRole.LEAD, HandlingRole.SEPARATE, ""}
+# Statuses that end every debt of a reply.
+ENDS_HANDLING = {Status.CLOSED, Status.WITHDRAWN, Status.NOT_FILED}
 
 # Which of the event's optional fields belong to which status.
 FIELDS_FOR_STATUS = {
@@ -249,6 +251,6 @@ def reply_due(events):
             outstanding.pop(event.authority_id, None)
             outstanding.pop("rehandling", None)
             outstanding.pop(None, None)
-        elif event.status in {Status.CLOSED, Status.WITHDRAWN, Status.NOT_FILED}:
+        elif event.status in ENDS_HANDLING:
             outstanding.clear()
     return min(outstanding.values(), default=None)

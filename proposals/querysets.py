@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import lifecycle
-from .lifecycle import HandlingRole, Status
+from .lifecycle import Status
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -215,16 +215,16 @@ class StatusEventQuerySet(models.QuerySet):
         return self.order_by("-date", "-id")
 
     def outstanding_referrals(self):
-        """Referrals to an authority that owes a reply and has not given one since."""
+        """Referrals to an authority that owes a reply and has not given one since: lifecycle.reply_due() in SQL."""
         later_reply = self.model.objects.filter(
             proposal=OuterRef("proposal"), status=Status.REPLIED, authority=OuterRef("authority"),
             date__gte=OuterRef("date"),
         )
         concluded = self.model.objects.filter(
-            proposal=OuterRef("proposal"), status__in=[Status.CLOSED, Status.WITHDRAWN], date__gte=OuterRef("date")
+            proposal=OuterRef("proposal"), status__in=lifecycle.ENDS_HANDLING, date__gte=OuterRef("date")
         )
         return self.filter(
-            status=Status.REFERRED, handling_role__in=[HandlingRole.LEAD, HandlingRole.SEPARATE]
+            status=Status.REFERRED, handling_role__in=lifecycle.REPLYING_ROLES
         ).exclude(Exists(later_reply)).exclude(Exists(concluded))
 
     def overdue(self, today=None):
