@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from proposals.bilingual import BilingualMixin
+from proposals.bilingual import NamedRecord
 
 
 def _ends_after_start(name):
@@ -24,10 +24,7 @@ class DatedSpanMixin:
             raise ValidationError({"ended_on": _("The end date cannot come before the start date.")})
 
 
-class Delegate(BilingualMixin, models.Model):
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+class Delegate(NamedRecord):
     name_pinyin = models.CharField(_("name (pinyin)"), max_length=200, blank=True)
     other_names = models.CharField(
         max_length=300, blank=True, help_text=_("Other spellings and names the person is known by, comma-separated.")
@@ -38,13 +35,6 @@ class Delegate(BilingualMixin, models.Model):
 
     class Meta:
         ordering = ["name_en"]
-
-    def __str__(self):
-        return self.name_en
-
-    @property
-    def name(self):
-        return self.localized("name")
 
     def get_absolute_url(self):
         return reverse("people:delegate_detail", kwargs={"slug": self.slug})
@@ -82,10 +72,7 @@ class Membership(DatedSpanMixin, models.Model):
         return f"{self.delegate}: {self.get_role_display()}, {self.body}{term}"
 
 
-class Company(BilingualMixin, models.Model):
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+class Company(NamedRecord):
     sector = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
@@ -95,13 +82,6 @@ class Company(BilingualMixin, models.Model):
     class Meta:
         ordering = ["name_en"]
         verbose_name_plural = _("companies")
-
-    def __str__(self):
-        return self.name_en
-
-    @property
-    def name(self):
-        return self.localized("name")
 
     def get_absolute_url(self):
         return reverse("people:company_detail", kwargs={"slug": self.slug})

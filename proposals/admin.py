@@ -129,7 +129,7 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, SimpleHistoryAdm
     list_filter = ["status", "session", "session__body", "kind", "themes", OverdueFilter]
     list_select_related = ["session__body"]
     search_fields = [
-        "title_en", "title_zh", "summary", "summary_zh", "number",
+        "title_en", "title_zh", "summary_en", "summary_zh", "number",
         "sponsors__name_en", "sponsors__name_zh", "sponsors__name_pinyin",
     ]
     date_hierarchy = "status_date"
@@ -138,7 +138,7 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, SimpleHistoryAdm
     readonly_fields = ["status", "status_date", "reply_due_on", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title_en", "title_zh", "slug", "session", "kind", "number"]}),
-        (_("Content"), {"fields": ["summary", "summary_zh", "full_text"]}),
+        (_("Content"), {"fields": ["summary_en", "summary_zh", "full_text"]}),
         (_("Links"), {"fields": ["themes", "related"]}),
         (_("Current status (from the timeline below)"), {
             "fields": ["status", "status_date", "reply_due_on", "created_at", "updated_at"]}),

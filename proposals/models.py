@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import lifecycle
-from .bilingual import BilingualMixin
+from .bilingual import BilingualMixin, NamedRecord
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
 from .querysets import ProposalQuerySet, StatusEventQuerySet
 
 
-class Body(BilingualMixin, models.Model):
+class Body(NamedRecord):
     class Kind(models.TextChoices):
         CONGRESS = "congress", _("People's congress")
         CONFERENCE = "conference", _("Political consultative conference")
@@ -27,9 +27,6 @@ class Body(BilingualMixin, models.Model):
         NATIONAL = "national", _("National")
         PROVINCIAL = "provincial", _("Provincial")
 
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     abbreviation = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.NATIONAL)
@@ -44,10 +41,6 @@ class Body(BilingualMixin, models.Model):
     def __str__(self):
         return self.abbreviation or self.name_en
 
-    @property
-    def name(self):
-        return self.localized("name")
-
     def allowed_kinds(self):
         """The kinds of proposal delegates of this body submit."""
         if self.kind == self.Kind.CONFERENCE:
@@ -61,15 +54,12 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(year=year)
 
 
-class Session(BilingualMixin, models.Model):
+class Session(NamedRecord):
     # PROTECT: a session anchors its proposals' history; deleting one would orphan every timeline in it.
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="sessions")
     term = models.PositiveSmallIntegerField(help_text=_("The body's term, e.g. 13 for the 13th NPC."))
     number = models.PositiveSmallIntegerField(help_text=_("The session within the term, e.g. 3 for the 3rd Session."))
     year = models.PositiveSmallIntegerField(db_index=True)
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
 
@@ -87,21 +77,11 @@ class Session(BilingualMixin, models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name_en
-
-    @property
-    def name(self):
-        return self.localized("name")
-
     def get_absolute_url(self):
         return reverse("proposals:session_detail", kwargs={"slug": self.slug})
 
 
-class Theme(BilingualMixin, models.Model):
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+class Theme(NamedRecord):
     description = models.TextField(blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
@@ -118,13 +98,6 @@ class Theme(BilingualMixin, models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name_en
-
-    @property
-    def name(self):
-        return self.localized("name")
-
     def clean(self):
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
@@ -137,12 +110,9 @@ class Theme(BilingualMixin, models.Model):
         return reverse("proposals:theme_detail", kwargs={"slug": self.slug})
 
 
-class Authority(BilingualMixin, models.Model):
+class Authority(NamedRecord):
     """A government department that handles proposals referred to it."""
 
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     abbreviation = models.CharField(max_length=30, blank=True)
     website = models.URLField(blank=True)
 
@@ -151,13 +121,6 @@ class Authority(BilingualMixin, models.Model):
     class Meta:
         ordering = ["name_en"]
         verbose_name_plural = _("authorities")
-
-    def __str__(self):
-        return self.name_en
-
-    @property
-    def name(self):
-        return self.localized("name")
 
     def get_absolute_url(self):
         return reverse("proposals:authority_detail", kwargs={"slug": self.slug})
@@ -196,7 +159,7 @@ class Proposal(BilingualMixin, models.Model):
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     slug = models.SlugField(max_length=120, blank=True, help_text=_("Made from the English title when left empty."))
-    summary = models.TextField(_("summary (English)"))
+    summary_en = models.TextField(_("summary (English)"))
     summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
     full_text = models.TextField(blank=True)
     kind = models.CharField(

@@ -43,7 +43,7 @@ class ProposalQuerySet(models.QuerySet):
                 models.When(Q(title_en__icontains=word) | Q(title_zh__icontains=word), then=models.Value(2)),
                 default=models.Value(0),
             ) + models.Case(
-                models.When(Q(summary__icontains=word) | Q(summary_zh__icontains=word), then=models.Value(1)),
+                models.When(Q(summary_en__icontains=word) | Q(summary_zh__icontains=word), then=models.Value(1)),
                 default=models.Value(0),
             )
         return self.search(text).annotate(relevance=score).order_by("-relevance", "-status_date", "-id")
@@ -66,7 +66,7 @@ class ProposalQuerySet(models.QuerySet):
             queryset = queryset.filter(
                 Q(title_en__icontains=word)
                 | Q(title_zh__icontains=word)
-                | Q(summary__icontains=word)
+                | Q(summary_en__icontains=word)
                 | Q(summary_zh__icontains=word)
             )
         return queryset

@@ -93,6 +93,8 @@ class ProposalResource(resources.ModelResource):
     sponsors = SponsorsField()
     themes = fields.Field(attribute="themes", column_name="themes", widget=SlugListWidget(Theme))
     lead_sponsor = fields.Field(column_name="lead_sponsor", readonly=True)
+    # The model's summary_en, under the column name spreadsheets already use.
+    summary = fields.Field(attribute="summary_en", column_name="summary")
     status = fields.Field(attribute="status", column_name="status", readonly=True)
     status_date = fields.Field(
         attribute="status_date", column_name="status_date", readonly=True, widget=widgets.DateWidget("%Y-%m-%d")

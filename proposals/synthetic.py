@@ -302,7 +302,7 @@ class Seeder:
                 ids[StatusEvent] += 1
             latest = events[-1]
             rows[Proposal].append(Proposal(
-                pk=proposal_id, title_en=title_en, title_zh=title_zh, summary=summary, summary_zh=summary_zh,
+                pk=proposal_id, title_en=title_en, title_zh=title_zh, summary_en=summary, summary_zh=summary_zh,
                 slug=f"{SLUG_PREFIX}{slugify(title_en)}"[:120], kind=kind, session=session,
                 status=latest.status, status_date=latest.date, reply_due_on=lifecycle.reply_due(events),
                 created_at=now, updated_at=now,

@@ -56,7 +56,7 @@ def proposal_form(session, *, sponsors, events=(), sources=(), **fields):
         "session": session.pk,
         "kind": Proposal.Kind.NPC_SUGGESTION,
         "number": "",
-        "summary": "Phones and televisions relay official warnings.",
+        "summary_en": "Phones and televisions relay official warnings.",
         "summary_zh": "",
         "full_text": "",
         **fields,
@@ -129,7 +129,9 @@ def test_impossible_sequence_shows_its_error_and_writes_nothing(editor_client, n
 def existing_proposal_form(proposal, *, events=(), new_events=(), **fields):
     """The change form's POST for a proposal with one lead sponsor and its stored events."""
     sponsorship = proposal.sponsorships.get()
-    stored_fields = {"title_en": proposal.title_en, "summary": proposal.summary, "slug": proposal.slug, "kind": ""}
+    stored_fields = {
+        "title_en": proposal.title_en, "summary_en": proposal.summary_en, "slug": proposal.slug, "kind": "",
+    }
     data = proposal_form(proposal.session, sponsors=[], **{**stored_fields, **fields})
     data.update(inline("sponsorships", [
         {"id": sponsorship.pk, "proposal": proposal.pk, "delegate": sponsorship.delegate_id, "is_lead": "on",
@@ -180,7 +182,7 @@ def test_changing_the_lead_sponsor(editor_client, npc_session):
     first, second = factories.delegate(), factories.delegate()
     proposal = factories.proposal(session=npc_session, sponsors=[first, second])
     lead, co = proposal.sponsorships.order_by("-is_lead")
-    data = proposal_form(npc_session, sponsors=[], title_en=proposal.title_en, summary=proposal.summary, kind="")
+    data = proposal_form(npc_session, sponsors=[], title_en=proposal.title_en, summary_en=proposal.summary_en, kind="")
     data.update(inline("sponsorships", [
         {"id": lead.pk, "proposal": proposal.pk, "delegate": first.pk, "is_lead": "", "order": 1},
         {"id": co.pk, "proposal": proposal.pk, "delegate": second.pk, "is_lead": "on", "order": 0},

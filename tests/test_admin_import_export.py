@@ -62,7 +62,7 @@ def test_export_has_the_spreadsheet_columns(editor_client):
 def test_export_escapes_every_formula_cell(editor_client):
     session = factories.session()
     for formula in FORMULAS:
-        factories.proposal(session=session, title_en=formula, summary=formula)
+        factories.proposal(session=session, title_en=formula, summary_en=formula)
 
     rows = export_csv(editor_client)
 

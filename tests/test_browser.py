@@ -67,7 +67,7 @@ def tracked(transactional_db):
         sponsors=[person], themes=[five_g, education], session=session,
         title_en="Use 5G to close the education gap between urban and rural areas",
         title_zh="利用5G缩小城乡教育差距",
-        summary="Cover rural schools with 5G and subsidise devices and data for pupils.",
+        summary_en="Cover rural schools with 5G and subsidise devices and data for pupils.",
     )
     record_status(answered, date=D(2020, 5, 21), status=Status.SUBMITTED, source=cited)
     record_status(answered, date=D(2020, 7, 2), status=Status.FILED, source=cited)
@@ -78,7 +78,7 @@ def tracked(transactional_db):
     record_status(answered, date=D(2020, 10, 15), status=Status.FEEDBACK, source=cited, verdict="satisfied")
     waiting = factories.proposal(
         sponsors=[person], themes=[five_g], session=session, title_en="Fiscal support for private 5G applications",
-        summary="Public money for private 5G and AI applications in schools.",
+        summary_en="Public money for private 5G and AI applications in schools.",
     )
     record_status(waiting, date=D(2020, 5, 21), status=Status.SUBMITTED, source=cited)
     record_status(waiting, date=D(2020, 8, 1), status=Status.REFERRED, source=cited, authority=ministry,

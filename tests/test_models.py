@@ -77,7 +77,7 @@ def test_reply_grade_only_on_a_reply_in_the_database():
 
 def test_proposal_kind_must_fit_the_body():
     cppcc = factories.session(body=factories.body(kind=Body.Kind.CONFERENCE))
-    proposal = Proposal(title_en="T", summary="S", session=cppcc, kind=Proposal.Kind.NPC_MOTION)
+    proposal = Proposal(title_en="T", summary_en="S", session=cppcc, kind=Proposal.Kind.NPC_MOTION)
     with pytest.raises(ValidationError) as refused:
         proposal.full_clean()
     assert "kind" in refused.value.message_dict

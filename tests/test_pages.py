@@ -35,7 +35,7 @@ def world():
 
     answered = factories.proposal(
         sponsors=[person], themes=[theme], session=session, title_en="Satellite internet in the plan",
-        title_zh="卫星互联网纳入规划", summary="Put satellite internet into the 14th Five-Year Plan.",
+        title_zh="卫星互联网纳入规划", summary_en="Put satellite internet into the 14th Five-Year Plan.",
     )
     record_status(answered, date=D(2020, 5, 22), status=Status.SUBMITTED, source=cited)
     record_status(answered, date=D(2020, 7, 1), status=Status.REFERRED, source=cited, authority=ministry,
@@ -46,7 +46,7 @@ def world():
 
     waiting = factories.proposal(
         sponsors=[person], themes=[theme, other_theme], session=session, title_en="Disaster warning on phones",
-        summary="Warn of disasters through smart devices.",
+        summary_en="Warn of disasters through smart devices.",
     )
     record_status(waiting, date=D(2020, 5, 22), status=Status.SUBMITTED, source=cited)
     record_status(waiting, date=D(2020, 8, 3), status=Status.REFERRED, source=cited, authority=ministry,
@@ -164,7 +164,7 @@ def test_bad_list_parameters_show_the_list_with_a_notice(client, world, params, 
 
 
 def test_search_ranks_title_matches_first(client, world):
-    factories.proposal(session=world["session"], title_en="Rural schools", summary="Bring satellite links there.")
+    factories.proposal(session=world["session"], title_en="Rural schools", summary_en="Bring satellite links there.")
     page = text_of(client.get(reverse("proposals:proposal_list"), {"q": "satellite"}))
     assert page.index("Satellite internet in the plan") < page.index("Rural schools")
     assert "Disaster warning on phones" not in page

@@ -155,7 +155,7 @@ def test_a_name_nobody_has_lists_nothing(client, world):
 def many(world):
     """60 proposals about satellites, all changed after the two above, so more than a page of them."""
     for index in range(60):
-        made = factories.proposal(session=world["session"], title_en=f"Satellite plan {index}", summary="Orbit.")
+        made = factories.proposal(session=world["session"], title_en=f"Satellite plan {index}", summary_en="Orbit.")
         record_status(made, date=D(2020, 8, 1) + datetime.timedelta(days=index), status=Status.SUBMITTED,
                       source=world["cited"])
     return world
@@ -175,14 +175,14 @@ def test_the_unfiltered_list_shows_the_whole_total(client, many):
 
 
 def test_a_search_with_few_matches_is_ranked(client, many):
-    factories.proposal(session=many["session"], title_en="Rural schools", summary="Bring satellite links there.")
+    factories.proposal(session=many["session"], title_en="Rural schools", summary_en="Bring satellite links there.")
     page = listed(client, q="schools satellite")
     assert "Rural schools" in page and "listed by last status change" not in page
 
 
 def newest_summary_match(world):
     """A proposal with the word only in its summary, changed after all the others."""
-    rural = factories.proposal(session=world["session"], title_en="Rural schools", summary="Bring satellite links.")
+    rural = factories.proposal(session=world["session"], title_en="Rural schools", summary_en="Bring satellite links.")
     record_status(rural, date=D(2020, 12, 1), status=Status.SUBMITTED, source=world["cited"])
 
 

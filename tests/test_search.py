@@ -22,16 +22,16 @@ def proposals():
         "warning": factories.proposal(
             session=session, title_en="National disaster warning system on smart devices",
             title_zh="关于利用智能终端建设国家灾害预警系统的建议",
-            summary="Phones and televisions should carry emergency alerts.", summary_zh="手机和电视应推送预警信息。",
+            summary_en="Phones and televisions should carry emergency alerts.", summary_zh="手机和电视应推送预警信息。",
         ),
         "satellite": factories.proposal(
             session=session, title_en="Satellite internet in the Five-Year Plan", title_zh="卫星互联网纳入五年规划",
-            summary="Streamline frequency applications for satellite networks.", summary_zh="简化卫星频率申请。",
+            summary_en="Streamline frequency applications for satellite networks.", summary_zh="简化卫星频率申请。",
         ),
         "security": factories.proposal(
             session=session, title_en="A national cybersecurity protective system",
             title_zh="构建国家网络安全保护体系",
-            summary="Security standards for 5G networks and the Internet of Things.",
+            summary_en="Security standards for 5G networks and the Internet of Things.",
             summary_zh="制定5G网络安全标准。",
         ),
     }
@@ -81,7 +81,7 @@ def test_ranked_title_matches_come_before_summary_matches(proposals):
     assert ranked == [proposals["satellite"]]
     ranked = list(Proposal.objects.search("security", ordered_by_rank=True))
     assert ranked == [proposals["security"]]
-    proposals["warning"].summary = "Security of alerts."
+    proposals["warning"].summary_en = "Security of alerts."
     proposals["warning"].save()
     ranked = [p.pk for p in Proposal.objects.search("security", ordered_by_rank=True)]
     assert ranked == [proposals["security"].pk, proposals["warning"].pk]

@@ -14,7 +14,7 @@ from proposals import lifecycle
 from proposals.models import Proposal, Sponsorship, StatusEvent
 
 PROPOSAL_FIELDS = (
-    "id", "slug", "title_en", "title_zh", "summary", "summary_zh", "kind", "number", "status", "status_date",
+    "id", "slug", "title_en", "title_zh", "summary_en", "summary_zh", "kind", "number", "status", "status_date",
     "reply_due_on", "created_at", "updated_at", "session__slug",
 )
 EVENT_FIELDS = (
@@ -73,7 +73,7 @@ def proposal_dict(row, links, today):
         "slug": row["slug"],
         "title_en": row["title_en"],
         "title_zh": row["title_zh"],
-        "summary": row["summary"],
+        "summary": row["summary_en"],  # named "summary" in API v1
         "summary_zh": row["summary_zh"],
         "kind": row["kind"],
         "number": row["number"],

@@ -64,6 +64,8 @@ class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
     themes = LinkOrKeyField("theme", queryset=Theme.objects.all(), many=True, required=False)
     sources = LinkOrKeyField("source", queryset=Source.objects.all(), many=True, required=False)
     related = LinkOrKeyField("proposal", queryset=Proposal.objects.all(), many=True, required=False)
+    # The model's summary_en; API v1 keeps the name clients know.
+    summary = serializers.CharField(source="summary_en", help_text="The summary in English.")
     sponsors = serializers.ListField(
         child=LinkOrKeyField("delegate", queryset=Delegate.objects.all()), required=False, max_length=100,
         help_text="Sponsoring delegates, the lead sponsor (领衔) first. Replaces the current list when given.",

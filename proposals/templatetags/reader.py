@@ -81,20 +81,6 @@ def localized(obj, field):
 
 
 @register.filter
-def summary_in_language(proposal):
-    if reader_prefers_chinese() and proposal.summary_zh:
-        return proposal.summary_zh
-    return proposal.summary or proposal.summary_zh
-
-
-@register.filter
-def summary_alongside(proposal):
-    shown = summary_in_language(proposal)
-    other = proposal.summary if shown == proposal.summary_zh else proposal.summary_zh
-    return "" if other == shown else other
-
-
-@register.filter
 def get_count(counts, key):
     """A count from a dict, 0 when the key is absent (templates cannot index dicts by a variable)."""
     return counts.get(key, 0)
