@@ -22,6 +22,8 @@ from .admin_import import PartialImportMixin
 from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource
 
+REPLY_DEBT_FIELDS = ["reply_due_on", "reply_owed_by", "reply_settled_by"]
+
 admin.site.site_header = _("Two Sessions Tracker · editors")
 admin.site.site_title = _("Two Sessions Tracker")
 admin.site.index_title = _("Editors' workspace")
@@ -182,14 +184,14 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, SimpleHistoryAdm
                 delete=formset.deleted_objects,
             )
         elif formset.model is Sponsorship:
-            sponsorships = formset.save(commit=False)
-            for removed in formset.deleted_objects:
-                removed.delete()
-            # Co-sponsors first: the database allows one lead at a time, so a former lead steps down first.
-            for sponsorship in sorted(sponsorships, key=lambda item: item.is_lead):
-                sponsorship.save()
+            formset.save(commit=False)  # writes nothing: it lists the added, changed and deleted rows for the log
+            delegates, lead = formset.chosen_sponsors()
+            services.set_sponsors(form.instance, delegates, lead=lead)
         else:
             super().save_formset(request, form, formset, change)
+
+    def has_record_status_permission(self, request):
+        return services.can_record_status(request.user)
 
     def has_import_permission(self, request):
         # Importing both adds and updates proposals.
@@ -201,7 +203,7 @@ class OverdueReferralFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Referrals still awaiting a reply past the deadline"))]
+        return [("yes", _("Replies still owed past their deadline"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -213,7 +215,8 @@ class OverdueReferralFilter(admin.SimpleListFilter):
 class StatusEventAdmin(SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URLS
     form = StatusEventAdminForm
-    list_display = ["date", "status", "proposal", "authority", "handling_role", "reply_grade", "verdict", "source"]
+    list_display = ["date", "status", "proposal", "authority", "handling_role", "reply_grade", "verdict", "source",
+                    "reply_due_on"]
     list_filter = ["status", "reply_grade", "verdict", "handling_role", OverdueReferralFilter, "authority"]
     list_select_related = ["proposal", "authority", "source"]
     search_fields = ["proposal__title_en", "proposal__title_zh", "note", "adopted_in", "authority__name_en"]
@@ -224,7 +227,8 @@ class StatusEventAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an event to another proposal would change two timelines at once; add a new event instead.
-        return ["proposal"] if obj is not None else []
+        # The reply fields are what the lifecycle decided from the timeline, shown for reference.
+        return ["proposal", *REPLY_DEBT_FIELDS] if obj is not None else []
 
     def get_actions(self, request):
         actions = super().get_actions(request)

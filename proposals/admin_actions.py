@@ -12,7 +12,7 @@ from .admin_forms import RecordStatusForm
 CONFIRM_FIELD = "record_status_apply"
 
 
-@admin.action(description=gettext_lazy("Record a status change"), permissions=["change"])
+@admin.action(description=gettext_lazy("Record a status change"), permissions=["record_status"])
 def record_status_change(modeladmin, request, queryset):
     """Show the status form for the selected proposals; on its confirmation, record the change on all or none."""
     proposals = list(queryset.select_related("session"))

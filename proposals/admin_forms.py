@@ -41,6 +41,13 @@ class SponsorshipFormSet(forms.BaseInlineFormSet):
                 code="lead_sponsor",
             )
 
+    def chosen_sponsors(self):
+        """(delegates in the order the editor gave, the lead sponsor) as the valid formset says them."""
+        kept = [form for form in self.forms if self._is_kept(form) and form.cleaned_data.get("delegate")]
+        kept.sort(key=lambda form: form.cleaned_data.get("order") or 0)  # stable: equal numbers keep the form order
+        lead = next((form.cleaned_data["delegate"] for form in kept if form.cleaned_data.get("is_lead")), None)
+        return [form.cleaned_data["delegate"] for form in kept], lead
+
     def _is_kept(self, form):
         """A form that stands for a sponsorship after saving: not deleted, not an empty extra row."""
         if self.can_delete and self._should_delete_form(form):

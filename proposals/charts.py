@@ -11,8 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .lifecycle import MILESTONES, Status
-from .templatetags.reader import ROAD_POSITION, status_name
+from .lifecycle import MILESTONES, ROAD_POSITION, Status
+from .templatetags.reader import status_name
 
 # Colours by how far a status got: greys before review, blues while examined, ambers while handled,
 # greens once concluded, reds for the ends that stop a proposal. All reach 4.5:1 against white text or

@@ -47,6 +47,8 @@ class StatusChangesFeed(Feed):
             parts.append(_("Authority: %(name)s.") % {"name": event.authority.name})
         if event.reply_grade:
             parts.append(_("Reply grade %(grade)s.") % {"grade": event.reply_grade})
+        if event.reply_owed:
+            parts.append(_("A reply is due by %(date)s.") % {"date": event.reply_due_on.isoformat()})
         if event.note:
             parts.append(event.note)
         parts.append(_("Source: %(source)s") % {"source": event.source})
@@ -60,10 +62,6 @@ class StatusChangesFeed(Feed):
 
     def item_updateddate(self, event):
         return event.updated_at
-
-
-class AllUpdatesFeed(StatusChangesFeed):
-    pass
 
 
 class FilteredFeed(StatusChangesFeed):

@@ -6,6 +6,7 @@ the bulk action and the data loaders all refuse the same things with the same wo
 
 import calendar
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -98,6 +99,22 @@ MILESTONES = [
     Status.ADOPTED,
     Status.IMPLEMENTED,
 ]
+# Where each status sits along that road (a milestone at its own index). Statuses off the road sit between
+# the milestones they follow and precede; withdrawal has no place, it can come anywhere.
+ROAD_POSITION = {status: float(index) for index, status in enumerate(MILESTONES)}
+ROAD_POSITION.update({
+    Status.ANNOUNCED: -0.5, Status.UNDER_REVIEW: 0.5, Status.NOT_FILED: 0.9, Status.MERGED: 1.0,
+    Status.CONVERTED: 1.0, Status.FEEDBACK: 3.5, Status.REHANDLING: 3.5,
+})
+
+
+def milestones_reached(status):
+    """How many milestones a proposal now at `status` has passed (0 when unknown, e.g. after a withdrawal)."""
+    position = ROAD_POSITION.get(status)
+    if position is None:
+        return 0
+    return sum(1 for index in range(len(MILESTONES)) if index <= position)
+
 
 # Nothing may follow these.
 FINAL = {Status.WITHDRAWN, Status.NOT_FILED}
@@ -115,8 +132,10 @@ REPLY_DUE_MONTHS = 3
 REHANDLING_DUE_MONTHS = 1
 # Roles that owe the proposer a reply of their own (co-handling authorities answer through the lead).
 REPLYING_ROLES = {HandlingRole.LEAD, HandlingRole.SEPARATE, ""}
-# Statuses that end every debt of a reply.
-ENDS_HANDLING = {Status.CLOSED, Status.WITHDRAWN, Status.NOT_FILED}
+# Statuses that end every debt of a reply. Adoption and implementation end handling too: the proposal is
+# then reflected in a law, plan or policy, which is the answer it asked for, whether or not a closure
+# was recorded.
+ENDS_HANDLING = {Status.CLOSED, Status.WITHDRAWN, Status.NOT_FILED, Status.ADOPTED, Status.IMPLEMENTED}
 
 # Which of the event's optional fields belong to which status.
 FIELDS_FOR_STATUS = {
@@ -234,23 +253,58 @@ def check_timeline(session, events, today=None):
         raise ValidationError(errors)
 
 
-def reply_due(events):
-    """The date by which a reply is owed, or None when no reply is outstanding.
+@dataclass
+class ReplyDebt:
+    """A reply owed to the proposer: opened by a referral or a rehandling, settled by a later event or not yet."""
 
-    A referral to a lead or separate authority opens a debt that a later reply from that authority
-    (or any reply, when the referral names none) settles; rehandling opens a one-month debt that any
-    later reply settles. Closure and withdrawal end every debt.
+    opened_by: object  # the StatusEvent
+    due_on: datetime.date
+    owed_by_id: int | None  # the authority that owes it
+    settled_by: object = None  # the StatusEvent that settled it, None while it is owed
+
+    @property
+    def owed(self):
+        return self.settled_by is None
+
+
+def reply_debts(events):
+    """Every reply debt a timeline opens, in timeline order, each with the event that settled it.
+
+    The one statement of the rule; what it decides is stored on the events and the proposal when a timeline
+    is saved, and every page, list, export and feed reads it from there:
+
+    - a referral to a lead or separate authority opens a debt of that authority, due three months later
+      (a co-handling authority answers through the lead and owes nothing of its own);
+    - rehandling opens a debt due one month later, owed by the authority it names or, when it names none,
+      by the authority whose reply was rejected (the latest to reply before it);
+    - a reply settles every open debt of its authority (and any debt naming no authority);
+    - closure, withdrawal, a refusal to file, adoption and implementation end handling: they settle all.
+
+    Events count in timeline order (by date, then as entered), so a reply entered before a re-referral on
+    the same day does not settle that re-referral.
     """
-    outstanding = {}  # key -> due date
+    debts, latest_replier = [], None
     for event in sorted(events, key=timeline_order):
+        opened = None
         if event.status == Status.REFERRED and event.handling_role in REPLYING_ROLES:
-            outstanding.setdefault(event.authority_id, add_months(event.date, REPLY_DUE_MONTHS))
+            opened = ReplyDebt(event, add_months(event.date, REPLY_DUE_MONTHS), event.authority_id)
         elif event.status == Status.REHANDLING:
-            outstanding.setdefault("rehandling", add_months(event.date, REHANDLING_DUE_MONTHS))
+            opened = ReplyDebt(event, add_months(event.date, REHANDLING_DUE_MONTHS),
+                               event.authority_id or latest_replier)
         elif event.status == Status.REPLIED:
-            outstanding.pop(event.authority_id, None)
-            outstanding.pop("rehandling", None)
-            outstanding.pop(None, None)
+            for debt in debts:
+                if debt.owed and debt.owed_by_id in (event.authority_id, None):
+                    debt.settled_by = event
+            latest_replier = event.authority_id
         elif event.status in ENDS_HANDLING:
-            outstanding.clear()
-    return min(outstanding.values(), default=None)
+            for debt in debts:
+                if debt.owed:
+                    debt.settled_by = event
+        if opened is not None:
+            debts.append(opened)
+    return debts
+
+
+def reply_due(debts):
+    """The earliest date by which a reply is still owed, or None when none is."""
+    return min((debt.due_on for debt in debts if debt.owed), default=None)

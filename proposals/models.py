@@ -238,12 +238,18 @@ class Proposal(BilingualMixin, models.Model):
         return lifecycle.is_overdue(self.reply_due_on, today or timezone.localdate())
 
     def refresh_status(self):
-        """Copy the latest event's status and date, and the reply deadline, onto the proposal."""
+        """Store what the lifecycle decides from the timeline as it now stands.
+
+        On each event: the reply it opens (due date, the authority owing it) and the later event that settled
+        it; on the proposal: the latest event's status and date, and the earliest reply still owed. Readers
+        (pages, API, export, admin, feeds) read these stored fields and never work deadlines out themselves.
+        """
         events = list(self.status_events.all())
+        StatusEvent.store_reply_debts(events)
         latest = max(events, key=lifecycle.timeline_order, default=None)
         self.status = latest.status if latest else ""
         self.status_date = latest.date if latest else None
-        self.reply_due_on = lifecycle.reply_due(events)
+        self.reply_due_on = lifecycle.reply_due(lifecycle.reply_debts(events))
         self.updated_at = timezone.now()
         Proposal.objects.filter(pk=self.pk).update(
             status=self.status, status_date=self.status_date, reply_due_on=self.reply_due_on,
@@ -298,11 +304,23 @@ class StatusEvent(models.Model):
     adopted_in = models.CharField(
         _("adopted in"), max_length=300, blank=True, help_text=_("The law, plan or policy document.")
     )
+    # What the lifecycle decides about the reply this event opens (lifecycle.reply_debts), stored when the
+    # timeline is saved: when it is due, which authority owes it, and the later event that settled it.
+    reply_due_on = models.DateField(_("reply due on"), null=True, blank=True, editable=False)
+    reply_owed_by = models.ForeignKey(
+        Authority, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="reply_debts",
+        verbose_name=_("reply owed by"),
+    )
+    reply_settled_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="settled_debts",
+        verbose_name=_("reply settled by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StatusEventQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The reply fields are derived from the timeline, not edited: their history is the events' own.
+    history = HistoricalRecords(excluded_fields=["reply_due_on", "reply_owed_by", "reply_settled_by"])
 
     class Meta:
         ordering = ["date", "id"]
@@ -311,6 +329,11 @@ class StatusEvent(models.Model):
             models.Index(fields=["date", "id"], name="event_date_idx"),
             models.Index(fields=["updated_at", "id"], name="event_updated_idx"),
             models.Index(fields=["authority", "status"], name="event_authority_idx"),
+            # Replies still owed, for the overdue lists: a small partial index, as most debts get settled.
+            models.Index(
+                fields=["reply_due_on"], condition=Q(reply_due_on__isnull=False, reply_settled_by__isnull=True),
+                name="event_reply_owed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -336,13 +359,26 @@ class StatusEvent(models.Model):
             raise ValidationError(errors)
 
     @property
-    def status_chinese(self):
-        return lifecycle.STATUS_CHINESE[Status(self.status)]
+    def reply_owed(self):
+        """This event opened a reply debt that nothing has settled yet."""
+        return self.reply_due_on is not None and self.reply_settled_by_id is None
 
-    def reply_due(self):
-        if self.status == Status.REFERRED:
-            return lifecycle.add_months(self.date, lifecycle.REPLY_DUE_MONTHS)
-        if self.status == Status.REHANDLING:
-            return lifecycle.add_months(self.date, lifecycle.REHANDLING_DUE_MONTHS)
-        return None
+    def is_overdue(self, today=None):
+        return self.reply_owed and lifecycle.is_overdue(self.reply_due_on, today or timezone.localdate())
+
+    @staticmethod
+    def store_reply_debts(events):
+        """Write each event's reply fields as lifecycle.reply_debts() decides them; only changed rows are written."""
+        debts = {debt.opened_by.pk: debt for debt in lifecycle.reply_debts(events)}
+        for event in events:
+            debt = debts.get(event.pk)
+            wanted = {
+                "reply_due_on": debt.due_on if debt else None,
+                "reply_owed_by_id": debt.owed_by_id if debt else None,
+                "reply_settled_by_id": debt.settled_by.pk if debt and debt.settled_by else None,
+            }
+            if any(getattr(event, name) != value for name, value in wanted.items()):
+                for name, value in wanted.items():
+                    setattr(event, name, value)
+                StatusEvent.objects.filter(pk=event.pk).update(**wanted)
 

@@ -7,7 +7,6 @@ from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import lifecycle
 from .lifecycle import Status
 
 
@@ -214,20 +213,10 @@ class StatusEventQuerySet(models.QuerySet):
     def latest_first(self):
         return self.order_by("-date", "-id")
 
-    def outstanding_referrals(self):
-        """Referrals to an authority that owes a reply and has not given one since: lifecycle.reply_due() in SQL."""
-        later_reply = self.model.objects.filter(
-            proposal=OuterRef("proposal"), status=Status.REPLIED, authority=OuterRef("authority"),
-            date__gte=OuterRef("date"),
-        )
-        concluded = self.model.objects.filter(
-            proposal=OuterRef("proposal"), status__in=lifecycle.ENDS_HANDLING, date__gte=OuterRef("date")
-        )
-        return self.filter(
-            status=Status.REFERRED, handling_role__in=lifecycle.REPLYING_ROLES
-        ).exclude(Exists(later_reply)).exclude(Exists(concluded))
+    def owing_reply(self):
+        """Events that opened a reply debt which no later event settled (see lifecycle.reply_debts)."""
+        return self.filter(reply_due_on__isnull=False, reply_settled_by__isnull=True)
 
     def overdue(self, today=None):
-        """Outstanding referrals whose three months for a reply have run out."""
-        cutoff = lifecycle.add_months(today or timezone.localdate(), -lifecycle.REPLY_DUE_MONTHS)
-        return self.outstanding_referrals().filter(date__lt=cutoff)
+        """Replies still owed whose deadline has passed."""
+        return self.owing_reply().filter(reply_due_on__lt=today or timezone.localdate())

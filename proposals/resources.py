@@ -6,13 +6,13 @@ because every status change goes through `proposals.services`.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from people.models import Delegate
 
-from .models import Proposal, Session, Sponsorship, Theme
+from . import services
+from .models import Proposal, Session, Theme
 
 # A cell beginning with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP, "CSV
 # injection"); tab and carriage return can hide one. django-import-export's own setting only strips a
@@ -173,12 +173,5 @@ class ProposalResource(resources.ModelResource):
         return [sponsorship.delegate_id for sponsorship in proposal.sponsorships.order_by("-is_lead", "order")]
 
     @staticmethod
-    @transaction.atomic
     def _save_sponsors(proposal, sponsors):
-        if ProposalResource._sponsor_ids(proposal) == [delegate.pk for delegate in sponsors]:
-            return
-        proposal.sponsorships.all().delete()
-        Sponsorship.objects.bulk_create(
-            Sponsorship(proposal=proposal, delegate=delegate, is_lead=order == 0, order=order)
-            for order, delegate in enumerate(sponsors)
-        )
+        services.set_sponsors(proposal, sponsors)  # the first one leads

@@ -16,7 +16,7 @@ from django.db import models, transaction
 from people.models import Affiliation, Company, CompanyEvent, Delegate, Membership
 
 from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
-from .services import record_status
+from .services import record_status, set_sponsors
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "two_sessions_2020.json"
 SECTIONS = ["about", "bodies", "sessions", "themes", "authorities", "sources", "companies", "delegates", "proposals"]
@@ -117,10 +117,13 @@ class _Loader:
         sponsors = _list(record, "sponsors", where)
         if not sponsors:
             raise SeedError(f"{where}: list at least one sponsor; the first one leads.")
-        for order, slug in enumerate(sponsors):
-            fields = {"proposal": proposal, "delegate": slug, "is_lead": order == 0, "order": order}
-            self.ensure(Sponsorship, fields, f"{where}.sponsors[{order}]", key=["proposal", "delegate"],
-                        refs={"delegate": Delegate})
+        delegates = [self.find(Delegate, slug, f"{where}.sponsors[{order}]") for order, slug in enumerate(sponsors)]
+        # Sponsors already recorded are the editors' (like every record already there): left alone.
+        created = not proposal.sponsorships.exists()
+        if created:
+            set_sponsors(proposal, delegates)
+        for _delegate in delegates:
+            self.tally.count(Sponsorship, created=created)
         for child, event in _records(record, "events", where):
             self.load_event(proposal, event, child)
 

@@ -1,10 +1,21 @@
-"""Writes to a proposal's timeline. Every entry path (admin, bulk action, API, loaders) goes through here."""
+"""Writes that touch a proposal's timeline or sponsors. Every entry path (admin, bulk action, API, CSV import,
+loaders) goes through here, so each rule is checked and each fact written in one place.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import lifecycle
-from .models import Proposal, StatusEvent
+from .models import Proposal, Sponsorship, StatusEvent
+
+# Recording a step is adding a status event: the Editors group has this permission, readers do not.
+RECORD_STATUS_PERMISSION = "proposals.add_statusevent"
+
+
+def can_record_status(user):
+    """Whether `user` may record a status change on proposals (admin bulk action, API, record-a-step form)."""
+    return bool(user and user.is_authenticated and user.has_perm(RECORD_STATUS_PERMISSION))
 
 
 def check_timeline_change(proposal, *, add=(), change=(), delete=()):
@@ -87,3 +98,33 @@ def record_status_for_many(proposals, **event_fields):
         if refused:
             transaction.set_rollback(True)
     return refused
+
+
+@transaction.atomic
+def set_sponsors(proposal, delegates, *, lead=None):
+    """Make `delegates`, in this order, the proposal's sponsors, with `lead` (the first by default) leading (领衔).
+
+    Only what changes is written. The database allows one lead sponsor at a time, so a lead who steps down
+    is saved before the new lead is.
+    """
+    delegates = list(delegates)
+    if len({person.pk for person in delegates}) != len(delegates):
+        raise ValidationError({"sponsors": _("A delegate sponsors a proposal once.")}, code="duplicate_sponsor")
+    if lead is None and delegates:
+        lead = delegates[0]
+    if lead is not None and lead.pk not in {person.pk for person in delegates}:
+        raise ValidationError({"sponsors": _("The lead sponsor must be one of the sponsors.")}, code="lead_sponsor")
+    wanted = {person.pk: (person.pk == lead.pk, order) for order, person in enumerate(delegates)}
+    current = {sponsorship.delegate_id: sponsorship for sponsorship in proposal.sponsorships.select_for_update()}
+    for delegate_id, sponsorship in current.items():
+        if delegate_id not in wanted:
+            sponsorship.delete()
+    changed = [(sponsorship, *wanted[delegate_id]) for delegate_id, sponsorship in current.items()
+               if delegate_id in wanted and (sponsorship.is_lead, sponsorship.order) != wanted[delegate_id]]
+    for sponsorship, is_lead, order in sorted(changed, key=lambda change: change[1]):  # who steps down first
+        sponsorship.is_lead, sponsorship.order = is_lead, order
+        sponsorship.save(update_fields=["is_lead", "order"])
+    for person in delegates:
+        if person.pk not in current:
+            is_lead, order = wanted[person.pk]
+            Sponsorship.objects.create(proposal=proposal, delegate=person, is_lead=is_lead, order=order)

@@ -300,11 +300,15 @@ class Seeder:
                 event.source = rng.choice(reference["sources"])
                 event.created_at = event.updated_at = now
                 ids[StatusEvent] += 1
+            debts = lifecycle.reply_debts(events)
+            for debt in debts:
+                debt.opened_by.reply_due_on, debt.opened_by.reply_owed_by_id = debt.due_on, debt.owed_by_id
+                debt.opened_by.reply_settled_by_id = debt.settled_by.pk if debt.settled_by else None
             latest = events[-1]
             rows[Proposal].append(Proposal(
                 pk=proposal_id, title_en=title_en, title_zh=title_zh, summary_en=summary, summary_zh=summary_zh,
                 slug=f"{SLUG_PREFIX}{slugify(title_en)}"[:120], kind=kind, session=session,
-                status=latest.status, status_date=latest.date, reply_due_on=lifecycle.reply_due(events),
+                status=latest.status, status_date=latest.date, reply_due_on=lifecycle.reply_due(debts),
                 created_at=now, updated_at=now,
             ))
             rows[StatusEvent].extend(events)

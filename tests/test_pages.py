@@ -225,7 +225,8 @@ def test_chinese_interface_with_english_alongside(client, world):
     (Status.FILED, 2), (Status.FEEDBACK, 4), (Status.CLOSED, 5), (Status.IMPLEMENTED, 7), (Status.WITHDRAWN, 0),
 ])
 def test_progress_counts_the_milestones_passed(status, steps):
-    from proposals.templatetags.reader import milestones_reached, progress
+    from proposals.lifecycle import milestones_reached
+    from proposals.templatetags.reader import progress
 
     assert milestones_reached(status) == steps
     assert progress(status).count("progress__step--done") == steps

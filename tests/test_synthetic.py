@@ -12,6 +12,7 @@ from django.db.models import Count
 from proposals import lifecycle, synthetic
 from proposals.lifecycle import Status
 from proposals.models import Proposal, StatusEvent, Theme
+from proposals.services import save_timeline
 from tracker.caching import data_version
 
 from . import factories
@@ -41,12 +42,35 @@ def test_every_sampled_timeline_is_possible(seeded):
             pytest.fail(f"proposal {proposal.pk}: {refused.messages}")
 
 
-def test_current_status_and_deadline_agree_with_the_events(seeded):
-    for proposal in Proposal.objects.prefetch_related("status_events")[:200]:
-        events = list(proposal.status_events.all())
-        latest = max(events, key=lifecycle.timeline_order)
-        assert (proposal.status, proposal.status_date) == (latest.status, latest.date)
-        assert proposal.reply_due_on == lifecycle.reply_due(events)
+def _stored_decisions(ids):
+    proposals = Proposal.objects.filter(pk__in=ids).order_by("pk")
+    events = StatusEvent.objects.filter(proposal__in=ids).order_by("pk")
+    return (list(proposals.values_list("pk", "status", "status_date", "reply_due_on")),
+            list(events.values_list("pk", "reply_due_on", "reply_owed_by", "reply_settled_by")))
+
+
+def test_what_the_seeder_stores_is_what_the_timeline_service_writes(seeded):
+    """The seeder bulk-inserts its own decisions; saving each timeline through the service must change nothing."""
+    ids = list(Proposal.objects.order_by("pk").values_list("pk", flat=True)[:200])
+    seeded_decisions = _stored_decisions(ids)
+    assert any(due for _pk, _status, _date, due in seeded_decisions[0])  # some replies are owed
+    for proposal in Proposal.objects.filter(pk__in=ids):
+        save_timeline(proposal)  # no change: only re-derives status and reply debts from the events
+    assert _stored_decisions(ids) == seeded_decisions
+
+
+def test_each_owed_reply_has_nothing_after_it_that_would_settle_it(seeded):
+    """Stated independently of the lifecycle code: an owed debt has no later reply of its debtor nor an ending."""
+    endings = {Status.CLOSED, Status.WITHDRAWN, Status.NOT_FILED, Status.ADOPTED, Status.IMPLEMENTED}
+    for proposal in Proposal.objects.filter(reply_due_on__isnull=False).prefetch_related("status_events")[:100]:
+        events = sorted(proposal.status_events.all(), key=lambda event: (event.date, event.pk))
+        owed = [event for event in events if event.reply_due_on and event.reply_settled_by_id is None]
+        assert owed and proposal.reply_due_on == min(event.reply_due_on for event in owed)
+        for debt in owed:
+            later = events[events.index(debt) + 1:]
+            assert not any(event.status in endings for event in later), proposal.pk
+            assert not any(event.status == Status.REPLIED and event.authority_id == debt.reply_owed_by_id
+                           for event in later), proposal.pk
 
 
 def test_proportions(seeded):

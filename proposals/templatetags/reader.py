@@ -5,7 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from proposals import lifecycle
 from proposals.bilingual import reader_prefers_chinese
-from proposals.lifecycle import MILESTONES, Status
+from proposals.lifecycle import MILESTONES, Status, milestones_reached
 
 register = template.Library()
 
@@ -24,23 +24,6 @@ def status_other_name(status):
         return ""
     status = Status(status)
     return str(status.label) if reader_prefers_chinese() else lifecycle.STATUS_CHINESE[status]
-
-
-# Where each status sits along the main road of milestones (a milestone sits at its own index). Statuses off
-# the road sit between the milestones they follow and precede; withdrawal has no place, it can come anywhere.
-ROAD_POSITION = {status: float(index) for index, status in enumerate(MILESTONES)}
-ROAD_POSITION.update({
-    Status.ANNOUNCED: -0.5, Status.UNDER_REVIEW: 0.5, Status.NOT_FILED: 0.9, Status.MERGED: 1.0,
-    Status.CONVERTED: 1.0, Status.FEEDBACK: 3.5, Status.REHANDLING: 3.5,
-})
-
-
-def milestones_reached(status):
-    """How many milestones a proposal now at `status` has passed (0 when unknown, e.g. after a withdrawal)."""
-    position = ROAD_POSITION.get(status)
-    if position is None:
-        return 0
-    return sum(1 for index in range(len(MILESTONES)) if index <= position)
 
 
 @register.filter

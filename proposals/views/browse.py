@@ -1,9 +1,8 @@
 """The home page and the pages that browse proposals by theme, session and handling authority."""
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -120,8 +119,8 @@ def session_detail(request, slug):
 
 def authority_list(request):
     overdue = dict(
-        StatusEvent.objects.overdue().order_by().values("authority").annotate(n=Count("pk")).values_list(
-            "authority", "n")
+        StatusEvent.objects.overdue().order_by().values("reply_owed_by").annotate(n=Count("pk")).values_list(
+            "reply_owed_by", "n")
     )
     authorities = Authority.objects.annotate(
         referral_count=Count("status_events", filter=Q(status_events__status=Status.REFERRED)),
@@ -133,26 +132,21 @@ def authority_list(request):
 
 def authority_detail(request, slug):
     authority = get_object_or_404(Authority, slug=slug)
-    today = timezone.localdate()
     events = authority.status_events.all()
-    later_reply = StatusEvent.objects.filter(
-        proposal=OuterRef("proposal"), authority=OuterRef("authority"), status=Status.REPLIED,
-        date__gte=OuterRef("date"),
-    ).order_by("date", "id")
-    referrals = (
-        events.filter(status=Status.REFERRED).select_related("proposal__session")
-        .annotate(reply_date=Subquery(later_reply.values("date")[:1]),
-                  reply_grade_given=Subquery(later_reply.values("reply_grade")[:1]))
-        .order_by("-date", "-id")
+    # What the authority was asked: its referrals, and the rehandlings it owes a reply for.
+    asked = (
+        StatusEvent.objects.filter(Q(status=Status.REFERRED, authority=authority) | Q(reply_owed_by=authority))
+        .select_related("proposal", "reply_settled_by").order_by("-date", "-id")
     )
-    page, notice = paginate(request, referrals)
-    overdue_ids = set(events.overdue(today).values_list("pk", flat=True))
+    page, notice = paginate(request, asked)
     grades = dict(events.filter(status=Status.REPLIED).order_by().values("reply_grade").annotate(
         n=Count("pk")).values_list("reply_grade", "n"))
     replies = events.filter(status=Status.REPLIED).select_related("proposal").order_by("-date", "-id")[:50]
     return render(request, "proposals/authority_detail.html", {
-        "authority": authority, "page": page, "notices": [notice] if notice else [], "overdue_ids": overdue_ids,
-        "overdue_count": len(overdue_ids), "replies": replies,
+        "authority": authority, "page": page, "notices": [notice] if notice else [],
+        "referral_count": events.filter(status=Status.REFERRED).count(),
+        "overdue_count": StatusEvent.objects.filter(reply_owed_by=authority).overdue().count(),
+        "replies": replies,
         "grades": [(grade, label, grades.get(grade, 0)) for grade, label in ReplyGrade.choices],
         "reply_total": sum(grades.values()),
     })

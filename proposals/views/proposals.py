@@ -95,7 +95,10 @@ def proposal_detail(request, pk, slug):
         return redirect(proposal, permanent=True)
     events = list(proposal.status_events.select_related("source", "authority").order_by("date", "id"))
     today = timezone.localdate()
-    overdue_ids = set(proposal.status_events.overdue(today).values_list("pk", flat=True)) if events else set()
+    by_id = {event.pk: event for event in events}
+    for event in events:  # each event's settling event is on this same timeline: no query per event
+        event.reply_settled_by = by_id.get(event.reply_settled_by_id)
+    overdue_ids = {event.pk for event in events if event.is_overdue(today)}
     overdue_since = proposal.reply_due_on if proposal.is_overdue(today) else None
     rows = charts.timeline_rows(events, overdue_ids)
     timeline = charts.timeline_svg(
@@ -105,7 +108,6 @@ def proposal_detail(request, pk, slug):
         "proposal": proposal, "events": events, "overdue_ids": overdue_ids, "overdue_since": overdue_since,
         "timeline": timeline, "milestone_rows": _first_of_each_milestone(rows),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
-        "reply_due": {event.pk: event.reply_due() for event in events},
     })
 
 
