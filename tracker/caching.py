@@ -21,6 +21,7 @@ import time
 from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from simple_history.models import HistoricalChanges
 
 VERSION_TABLE = "tracker_data_version"
 TRACKED_APPS = {"proposals", "people"}
@@ -91,11 +92,27 @@ def cached_piece(name, *parts, compute, timeout=3600):
     return value
 
 
-def _on_change(sender, **kwargs):
-    if sender._meta.app_label in TRACKED_APPS and not kwargs.get("raw"):
+# An m2m change sends pre_ and post_ signals; the data changes once, after it.
+M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
+
+
+def _is_tracked(model):
+    # Edit-history rows (django-simple-history) share their app's label but record a write that was already
+    # counted: the save that made them.
+    return model._meta.app_label in TRACKED_APPS and not issubclass(model, HistoricalChanges)
+
+
+def _on_save_or_delete(sender, **kwargs):
+    if _is_tracked(sender) and not kwargs.get("raw"):
+        bump_data_version()
+
+
+def _on_m2m_change(sender, action, **kwargs):
+    if action in M2M_CHANGES and _is_tracked(sender):
         bump_data_version()
 
 
 def connect_signals():
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_on_change, dispatch_uid=f"tracker-data-version-{signal!r}")
+    post_save.connect(_on_save_or_delete, dispatch_uid="tracker-data-version-save")
+    post_delete.connect(_on_save_or_delete, dispatch_uid="tracker-data-version-delete")
+    m2m_changed.connect(_on_m2m_change, dispatch_uid="tracker-data-version-m2m")
