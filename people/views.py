@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from proposals.models import Proposal
 from proposals.views.cards import proposal_cards
-from proposals.views.listing import paginate
+from proposals.views.pagination import paginate
 
 from .models import Affiliation, Company, Delegate, Membership
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from proposals.lifecycle import HandlingRole, Status
 from proposals.services import record_status
-from proposals.views import proposals as proposal_views
+from proposals.views import proposal_pages as proposal_views
 from proposals.views.cards import proposal_cards
 
 from . import factories
@@ -162,7 +162,7 @@ def many(world):
 
 
 def test_list_counts_stop_at_the_cap_and_say_so(client, many, monkeypatch):
-    monkeypatch.setattr("proposals.views.proposals.COUNT_CAP", 10)
+    monkeypatch.setattr("proposals.views.proposal_pages.COUNT_CAP", 10)
     page = listed(client, session="npc-2020")
     assert "50+ proposals" in page  # counted one page and one row: there is a next page
     assert "Page 1</span>" in page and 'rel="next"' in page
@@ -187,7 +187,7 @@ def newest_summary_match(world):
 
 
 def test_a_search_with_too_many_matches_keeps_recency_order_and_says_so(client, many, monkeypatch):
-    monkeypatch.setattr("proposals.views.proposals.RANK_LIMIT", 20)
+    monkeypatch.setattr("proposals.views.proposal_pages.RANK_LIMIT", 20)
     newest_summary_match(many)
     page = listed(client, q="satellite")
     assert "More than 20 proposals match, so they are listed by last status change" in page

@@ -9,7 +9,7 @@ from .browse import (
     theme_detail,
     theme_list,
 )
-from .proposals import proposal_by_id, proposal_detail, proposal_list, search
+from .proposal_pages import proposal_by_id, proposal_detail, proposal_list, search
 
 __all__ = [
     "authority_detail", "authority_list", "home", "proposal_by_id", "proposal_detail", "proposal_list", "search",

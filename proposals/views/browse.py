@@ -12,7 +12,7 @@ from proposals.models import Authority, Proposal, Session, StatusEvent, Theme
 from tracker.caching import cached_piece
 
 from .cards import proposal_cards
-from .listing import paginate
+from .pagination import paginate
 
 LATEST_CHANGES = 15
 

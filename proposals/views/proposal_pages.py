@@ -11,7 +11,8 @@ from proposals.models import Proposal, Sponsorship
 from tracker.caching import cached_piece
 
 from .cards import proposal_cards
-from .listing import COUNT_CAP, RELEVANCE, ProposalFilterForm, count_limit, filtered_and_sorted, paginate
+from .filtering import RELEVANCE, ProposalFilterForm, filtered_and_sorted
+from .pagination import COUNT_CAP, count_limit, paginate
 
 # The most matches ranked by relevance; see _listed().
 RANK_LIMIT = COUNT_CAP

@@ -1,13 +1,11 @@
-"""What every list of proposals shares: the filter form read from the URL, sorting and forgiving pagination.
+"""The filters and sort orders of proposal lists, read from the URL.
 
-The URL is the state: filters, sort and page are plain GET parameters, so a list can be shared and bookmarked.
-Values the site does not know (an unknown theme, `page=abc`) never raise: the list is shown without them,
-with a notice saying what was ignored.
+The URL is the state: filters and sort are plain GET parameters, so a list can be shared and bookmarked.
+Values the site does not know (an unknown theme) never raise: the list is shown without them, with a
+notice saying what was ignored.
 """
 
 from django import forms
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,11 +14,6 @@ from proposals.bilingual import reader_prefers_chinese
 from proposals.lifecycle import Status
 from proposals.models import Body, Proposal, Session, Theme
 from proposals.templatetags.reader import status_name
-
-PAGE_SIZE = 50
-# Lists count their rows only this far (plus one, to know there are more): counting all 56,000 matches of a
-# common word costs more than the rest of the page, and "1,000+" tells the reader as much.
-COUNT_CAP = 1000
 
 SORTS = {
     "changed": (gettext_lazy("Last status change"), ["-status_date", "-id"]),
@@ -142,67 +135,3 @@ def sort_order(queryset, sort):
     if sort == "title":
         return queryset.order_by("title_zh" if reader_prefers_chinese() else "title_en", "id")
     return queryset.order_by(*SORTS.get(sort, SORTS["changed"])[1])
-
-
-class ListPaginator(Paginator):
-    """A paginator told its total when the page already knows it, or counting only as far as it must.
-
-    With `count_limit`, COUNT runs over at most that many rows; when the limit is reached, `count_is_partial`
-    is true and the count is a lower bound ("1,000+"). The limit always reaches one row past the requested
-    page, so "next" appears exactly when there is a next row.
-    """
-
-    def __init__(self, object_list, per_page, *, known_count=None, count_limit=None):
-        super().__init__(object_list, per_page)
-        self.known_count = known_count
-        self.count_limit = count_limit
-
-    @cached_property
-    def count(self):
-        if self.known_count is not None:
-            return self.known_count
-        if self.count_limit is None:
-            return super().count
-        return self.object_list[:self.count_limit].count()
-
-    @property
-    def count_is_partial(self):
-        return self.count_limit is not None and self.count >= self.count_limit
-
-    @property
-    def shown_count(self):
-        """The count as the page says it: exact, or the lower bound with a plus."""
-        if self.count_is_partial:
-            return f"{self.count_limit - 1:,}+"
-        return f"{self.count:,}"
-
-
-def count_limit(page_number, cap, per_page=PAGE_SIZE):
-    """How far to count for a page: past the cap, and always one row past the page asked for."""
-    return max(cap, page_number * per_page) + 1
-
-
-def paginate(request, queryset, per_page=PAGE_SIZE, *, count=None, count_cap=None):
-    """The requested page, or the nearest real one with a notice; never an error for a bad page number.
-
-    `count` is the total when the caller already has it (no COUNT query). With `count_cap`, rows are
-    counted only up to count_limit() (or `count` was counted so), and a total that reaches it is shown
-    as a lower bound, "1,000+".
-    """
-    raw = request.GET.get("page", "1")
-    notice = None
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 1
-        notice = _("“%(page)s” is not a page number, so the first page is shown.") % {"page": raw[:20]}
-    if number < 1:
-        number = 1
-        notice = _("Pages start at 1, so the first page is shown.")
-    limit = count_limit(number, count_cap, per_page) if count_cap is not None else None
-    paginator = ListPaginator(queryset, per_page, known_count=count, count_limit=limit)
-    if number > paginator.num_pages:
-        notice = _("There is no page %(page)s; the last page, %(last)s, is shown.") % {
-            "page": number, "last": paginator.num_pages}
-        number = paginator.num_pages
-    return paginator.page(number), notice
