@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from proposals.lifecycle import Status
-from proposals.models import StatusEvent
+from proposals.services import record_status
 
 from . import factories
 
@@ -19,9 +19,7 @@ def make_proposals(count, theme):
     cited = factories.source()
     for _ in range(count):
         proposal = factories.proposal(session=session, themes=[theme], sponsors=[factories.delegate()])
-        StatusEvent.objects.create(proposal=proposal, date=datetime.date(2020, 5, 22), status=Status.SUBMITTED,
-                                   source=cited)
-        proposal.refresh_status()
+        record_status(proposal, date=datetime.date(2020, 5, 22), status=Status.SUBMITTED, source=cited)
 
 
 def queries_for(client, url, **headers):
