@@ -2,21 +2,21 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from proposals.admin_forms import HTTPS_URLS
+from tracker.admin_base import EditorsAdmin, TabularInline
 
 from .models import Affiliation, Company, CompanyEvent, Delegate, Membership
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     fields = ["body", "term", "role", "delegation", "started_on", "ended_on"]
     autocomplete_fields = ["body"]
     extra = 0
 
 
-class DelegateAffiliationInline(admin.TabularInline):
+class DelegateAffiliationInline(TabularInline):
     model = Affiliation
     fields = ["company", "position", "position_zh", "started_on", "ended_on"]
     autocomplete_fields = ["company"]
@@ -24,7 +24,7 @@ class DelegateAffiliationInline(admin.TabularInline):
     verbose_name_plural = _("positions at companies")
 
 
-class CompanyAffiliationInline(admin.TabularInline):
+class CompanyAffiliationInline(TabularInline):
     model = Affiliation
     fields = ["delegate", "position", "position_zh", "started_on", "ended_on"]
     autocomplete_fields = ["delegate"]
@@ -32,7 +32,7 @@ class CompanyAffiliationInline(admin.TabularInline):
     verbose_name_plural = _("delegates holding positions")
 
 
-class CompanyEventInline(admin.TabularInline):
+class CompanyEventInline(TabularInline):
     model = CompanyEvent
     fields = ["date", "date_approximate", "kind", "title", "description", "source"]
     autocomplete_fields = ["source"]
@@ -41,7 +41,7 @@ class CompanyEventInline(admin.TabularInline):
 
 
 @admin.register(Delegate)
-class DelegateAdmin(SimpleHistoryAdmin):
+class DelegateAdmin(EditorsAdmin):
     list_display = ["name_en", "name_zh", "name_pinyin", "seats"]
     search_fields = ["name_en", "name_zh", "name_pinyin", "other_names", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -58,7 +58,7 @@ class DelegateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(SimpleHistoryAdmin):
+class CompanyAdmin(EditorsAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["name_en", "name_zh", "sector", "website"]
     list_filter = ["sector"]
@@ -68,7 +68,7 @@ class CompanyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CompanyEvent)
-class CompanyEventAdmin(SimpleHistoryAdmin):
+class CompanyEventAdmin(EditorsAdmin):
     list_display = ["date", "company", "kind", "title", "source"]
     list_filter = ["kind", "company"]
     list_select_related = ["company", "source"]

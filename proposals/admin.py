@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
-from simple_history.admin import SimpleHistoryAdmin
+
+from tracker.admin_base import EditorsAdmin, TabularInline
 
 from . import services
 from .admin_actions import record_status_change
@@ -30,7 +31,7 @@ admin.site.index_title = _("Editors' workspace")
 
 
 @admin.register(Body)
-class BodyAdmin(SimpleHistoryAdmin):
+class BodyAdmin(EditorsAdmin):
     list_display = ["name_en", "name_zh", "abbreviation", "kind", "level", "region"]
     list_filter = ["kind", "level"]
     search_fields = ["name_en", "name_zh", "abbreviation", "slug"]
@@ -38,7 +39,7 @@ class BodyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(EditorsAdmin):
     list_display = ["name_en", "name_zh", "body", "year", "opened_on", "closed_on"]
     list_filter = ["body", "year"]
     list_select_related = ["body"]
@@ -48,7 +49,7 @@ class SessionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(EditorsAdmin):
     list_display = ["name_en", "name_zh", "slug", "parent"]
     list_select_related = ["parent"]
     search_fields = ["name_en", "name_zh", "slug"]
@@ -57,7 +58,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(SimpleHistoryAdmin):
+class AuthorityAdmin(EditorsAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["name_en", "name_zh", "abbreviation", "website"]
     search_fields = ["name_en", "name_zh", "abbreviation", "slug"]
@@ -65,7 +66,7 @@ class AuthorityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(EditorsAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "author", "published_on", "url"]
     list_filter = ["publisher"]
@@ -73,7 +74,7 @@ class SourceAdmin(SimpleHistoryAdmin):
     date_hierarchy = "published_on"
 
 
-class SponsorshipInline(admin.TabularInline):
+class SponsorshipInline(TabularInline):
     model = Sponsorship
     formset = SponsorshipFormSet
     fields = ["delegate", "is_lead", "order"]
@@ -83,7 +84,7 @@ class SponsorshipInline(admin.TabularInline):
     verbose_name_plural = _("sponsors (exactly one lead sponsor, 领衔)")
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(TabularInline):
     model = Proposal.sources.through
     autocomplete_fields = ["source"]
     extra = 1
@@ -91,7 +92,7 @@ class SourceInline(admin.TabularInline):
     verbose_name_plural = _("sources reporting the proposal")
 
 
-class StatusEventInline(admin.TabularInline):
+class StatusEventInline(TabularInline):
     # Many columns: keep the note box small so the row fits a laptop screen.
     formfield_overrides = {**HTTPS_URLS, models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 28})}}
     model = StatusEvent
@@ -124,7 +125,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     resource_classes = [ProposalResource]
     formats = [CSV]
     list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue"]
@@ -212,7 +213,7 @@ class OverdueReferralFilter(admin.SimpleListFilter):
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(SimpleHistoryAdmin):
+class StatusEventAdmin(EditorsAdmin):
     formfield_overrides = HTTPS_URLS
     form = StatusEventAdminForm
     list_display = ["date", "status", "proposal", "authority", "handling_role", "reply_grade", "verdict", "source",

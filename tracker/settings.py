@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a parameter: no NUL character reaches a view, a filter or the database.
+    "tracker.null_characters.NullCharactersMiddleware",
     # Before sessions and authentication: a cached anonymous read needs neither.
     "tracker.middleware.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -12,6 +12,8 @@ PAGE_SIZE = 50
 # Lists count their rows only this far (plus one, to know there are more): counting all 56,000 matches of a
 # common word costs more than the rest of the page, and "1,000+" tells the reader as much.
 COUNT_CAP = 1000
+# No list has this many pages (a million pages of 50 is 50 million rows); a larger number is the last page.
+MAX_PAGE = 1_000_000
 
 
 class ListPaginator(Paginator):
@@ -52,6 +54,23 @@ def count_limit(page_number, cap, per_page=PAGE_SIZE):
     return max(cap, page_number * per_page) + 1
 
 
+def requested_page(request):
+    """(the page number asked for, a notice when it was not one): never more than MAX_PAGE.
+
+    Only ASCII digits count; a number past MAX_PAGE is taken as MAX_PAGE, which paginate() then moves to the
+    last real page. Without the bound, a 21-digit page number reached the database as an OFFSET and failed there.
+    """
+    raw = request.GET.get("page", "1").strip() or "1"
+    if raw.startswith("-") and raw[1:].isascii() and raw[1:].isdigit():
+        return 1, _("Pages start at 1, so the first page is shown.")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1, _("“%(page)s” is not a page number, so the first page is shown.") % {"page": raw[:20]}
+    number = int(raw[:12])  # more digits than MAX_PAGE has cannot name a smaller page
+    if number < 1:
+        return 1, _("Pages start at 1, so the first page is shown.")
+    return min(number, MAX_PAGE), None
+
+
 def paginate(request, queryset, per_page=PAGE_SIZE, *, count=None, count_cap=None):
     """The requested page, or the nearest real one with a notice; never an error for a bad page number.
 
@@ -59,20 +78,11 @@ def paginate(request, queryset, per_page=PAGE_SIZE, *, count=None, count_cap=Non
     counted only up to count_limit() (or `count` was counted so), and a total that reaches it is shown
     as a lower bound, "1,000+".
     """
-    raw = request.GET.get("page", "1")
-    notice = None
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 1
-        notice = _("“%(page)s” is not a page number, so the first page is shown.") % {"page": raw[:20]}
-    if number < 1:
-        number = 1
-        notice = _("Pages start at 1, so the first page is shown.")
+    number, notice = requested_page(request)
     limit = count_limit(number, count_cap, per_page) if count_cap is not None else None
     paginator = ListPaginator(queryset, per_page, known_count=count, count_limit=limit)
     if number > paginator.num_pages:
         notice = _("There is no page %(page)s; the last page, %(last)s, is shown.") % {
-            "page": number, "last": paginator.num_pages}
+            "page": request.GET.get("page", "")[:20], "last": paginator.num_pages}
         number = paginator.num_pages
     return paginator.page(number), notice

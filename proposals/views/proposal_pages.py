@@ -12,7 +12,7 @@ from tracker.caching import cached_piece
 
 from .cards import proposal_cards
 from .filtering import RELEVANCE, ProposalFilterForm, filtered_and_sorted
-from .pagination import COUNT_CAP, count_limit, paginate
+from .pagination import COUNT_CAP, count_limit, paginate, requested_page
 
 # The most matches ranked by relevance; see _listed().
 RANK_LIMIT = COUNT_CAP
@@ -23,7 +23,7 @@ def proposal_list(request):
     form = ProposalFilterForm(request.GET, searching=searching)
     filters, notices = form.valid_filters()
     sort = form.chosen_sort()
-    queryset, count, capped, sort_notice = _listed(filters, sort, _requested_page(request))
+    queryset, count, capped, sort_notice = _listed(filters, sort, requested_page(request)[0])
     if sort_notice:
         sort = "changed"
         notices.append(sort_notice)
@@ -65,13 +65,6 @@ def _listed(filters, sort, page_number):
 
 def _count_all():
     return Proposal.objects.count()
-
-
-def _requested_page(request):
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def search(request):
