@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.forms import Textarea
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
@@ -152,6 +153,18 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()
 
+    def changes_since(self, proposal, sent_token):
+        """The proposal's own saves, and the timeline's: a step recorded elsewhere changes this page too."""
+        changes = super().changes_since(proposal, sent_token)
+        since = parse_datetime(self.token_parts(sent_token)[1] or "")
+        if since is not None:
+            steps = StatusEvent.history.filter(proposal_id=proposal.pk, history_date__gt=since).order_by("history_id")
+            for step in steps:
+                action = {"+": _("added"), "~": _("changed"), "-": _("deleted")}[step.history_type]
+                changes.append((step.history_user, step.history_date, [
+                    _("the timeline (%(step)s %(action)s)") % {"step": step.instance, "action": action}]))
+        return sorted(changes, key=lambda change: change[1])
+
     @admin.display(description=_("status"), ordering="status")
     def current_status(self, proposal):
         return proposal.get_status_display() or "—"
@@ -225,6 +238,9 @@ class StatusEventAdmin(EditorsAdmin):
     autocomplete_fields = ["proposal", "source", "authority"]
     ordering = ["-date", "-id"]
     actions = ["delete_selected_events"]
+
+    def rows_to_lock(self, event):
+        return [event.proposal, event]  # the proposal first, as every timeline write locks it
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an event to another proposal would change two timelines at once; add a new event instead.

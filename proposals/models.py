@@ -247,14 +247,17 @@ class Proposal(BilingualMixin, models.Model):
         events = list(self.status_events.all())
         StatusEvent.store_reply_debts(events)
         latest = max(events, key=lifecycle.timeline_order, default=None)
+        before = (self.status, self.status_date, self.reply_due_on)
         self.status = latest.status if latest else ""
         self.status_date = latest.date if latest else None
         self.reply_due_on = lifecycle.reply_due(lifecycle.reply_debts(events))
-        self.updated_at = timezone.now()
-        Proposal.objects.filter(pk=self.pk).update(
-            status=self.status, status_date=self.status_date, reply_due_on=self.reply_due_on,
-            updated_at=self.updated_at,
-        )
+        if (self.status, self.status_date, self.reply_due_on) != before:
+            # A new status is a change of the proposal: saved, so its edit history records it and who made it.
+            self.save(update_fields=["status", "status_date", "reply_due_on", "updated_at"])
+        else:
+            # The timeline changed all the same: clients syncing on updated_at must see it.
+            self.updated_at = timezone.now()
+            Proposal.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
 
 
 class Sponsorship(models.Model):
