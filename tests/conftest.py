@@ -90,3 +90,27 @@ def pytest_runtest_setup(item):
                     "run it before the tests that use them", pytrace=False)
     _built["rows"] |= wanted
 
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test skipped by its fixture is reported where the skip was decided, not at the test, so the
+    summary folds the five into one line."""
+    report = yield
+    skipped_here = report.skipped and call.excinfo is not None and isinstance(report.longrepr, tuple)
+    if skipped_here and "browser" in item.keywords:
+        decided = [entry for entry in call.excinfo.traceback if str(entry.path) == str(item.path)]
+        if decided:
+            report.longrepr = (str(decided[-1].path), decided[-1].lineno + 1, report.longrepr[2])
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line that cannot be missed when the browser tests were skipped, saying why and how to run them."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        if "browser" in report.keywords and isinstance(report.longrepr, tuple):
+            reason = report.longrepr[2].removeprefix("Skipped: ")
+            reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        tests = "browser test" if count == 1 else f"{count} browser tests"
+        terminalreporter.write_sep("!", f"{tests} skipped. {reason}", yellow=True, bold=True)
