@@ -27,7 +27,10 @@ run: seed
 	@echo
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Installs Debian's chromium for the browser tests first if it is missing and this is root with apt-get; without
+# it those tests are skipped, saying so (TRACKER_REQUIRE_BROWSER=1 makes that a failure, as in .ci/run).
 test: $(BIN)/.installed
+	@sh tests/install_chromium.sh
 	$(BIN)/pytest
 
 # Production: DEBUG off, gunicorn (tracker/gunicorn.conf.py), static files by whitenoise. Needs DJANGO_SECRET_KEY,

@@ -83,7 +83,8 @@ def proposal(*, sponsors=None, themes=(), **fields):
     )
     for order, person in enumerate(sponsors if sponsors is not None else [delegate()]):
         Sponsorship.objects.create(proposal=created, delegate=person, is_lead=order == 0, order=order)
-    created.themes.set(themes)
+    if themes:  # a new proposal has no themes to replace: add them, and skip the queries for none at all
+        created.themes.add(*themes)
     return created
 
 

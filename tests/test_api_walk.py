@@ -1,6 +1,7 @@
 """Keyset walks across the boundary between dated and undated proposals, and the theme filter's query plan."""
 
 import base64
+import copy
 import datetime
 
 import orjson
@@ -27,8 +28,8 @@ def client():
     return APIClient()
 
 
-@pytest.fixture
-def mixed():
+@pytest.fixture(scope="module")
+def mixed_rows(module_db):
     """Seven dated proposals, with ties on the date, and four without a status: (dated, undated) ids."""
     cited = factories.source()
     dated = []
@@ -38,6 +39,11 @@ def mixed():
         dated.append(proposal.pk)
     undated = [factories.proposal().pk for _ in range(4)]
     return dated, undated
+
+
+@pytest.fixture
+def mixed(mixed_rows):
+    return copy.deepcopy(mixed_rows)
 
 
 def expected_order(descending):

@@ -1,12 +1,17 @@
 """A reader in real headless Chromium: home → theme → proposal and its timeline → Chinese → a feed.
 
 Screenshots of the main pages at desktop and phone widths go to test-artifacts/ for a human to look at.
-Set CHROMIUM_PATH to use another Chromium; without one these tests fail, saying so, rather than skip.
+They drive the `chromium` (or `chromium-browser`) on PATH, or the one CHROMIUM_PATH names; `make test` installs
+Debian's chromium first where it can (tests/install_chromium.sh). Without a Chromium these tests are skipped,
+saying how to run them, unless TRACKER_REQUIRE_BROWSER is set (as .ci/run does): then they fail.
 """
 
 import datetime
+import inspect
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,21 +34,44 @@ WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "he
 D = datetime.date
 
 
-def chromium_path():
-    candidates = [os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser")]
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail("No Chromium found for the browser tests: install Debian's `chromium` or set CHROMIUM_PATH.")
+REQUIRE_BROWSER = "TRACKER_REQUIRE_BROWSER"
+HOW_TO_RUN = "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH to a Chromium executable"
+ROOT = Path(__file__).resolve().parent.parent
+INSTALLER = ROOT / "tests" / "install_chromium.sh"
+
+
+def find_chromium(environ):
+    """(the Chromium to drive, None), or (None, why there is none)."""
+    chosen = environ.get("CHROMIUM_PATH")
+    if chosen:
+        if Path(chosen).is_file() and os.access(chosen, os.X_OK):
+            return chosen, None
+        return None, f"CHROMIUM_PATH is {chosen}, which is not an executable file"
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name, path=environ.get("PATH", os.defpath))
+        if found:
+            return found, None
+    return None, "there is no chromium or chromium-browser on PATH"
+
+
+def chromium_path(environ=os.environ):
+    """The Chromium to drive; without one, skip the browser tests, or fail them where a browser is required."""
+    found, missing = find_chromium(environ)
+    if found:
+        return found
+    message = f"No Chromium for the browser tests: {missing}. To run them, {HOW_TO_RUN}."
+    if environ.get(REQUIRE_BROWSER, "").strip().lower() not in {"", "0", "false", "no", "off"}:
+        pytest.fail(f"{message} {REQUIRE_BROWSER} is set, so they may not be skipped.", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def browser():
+    executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -187,3 +215,113 @@ def test_screenshots_of_the_main_pages(live_server, browser, tracked):
             taken.append(shoot(page, name, width))
         page.close()
     assert all(path.stat().st_size > 10_000 for path in taken)
+
+
+# Finding Chromium, and what happens without one. These need no database: the function-level mark only keeps
+# them off the module's transactional one, which would empty every table after each of them.
+
+def executable(path, script="exit 0"):
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.django_db
+def test_chromium_path_or_the_path_lookup_finds_the_browser(tmp_path):
+    named = executable(tmp_path / "my-chromium")
+    assert chromium_path({"CHROMIUM_PATH": str(named), "PATH": ""}) == str(named)
+    (tmp_path / "bin").mkdir()
+    on_path = executable(tmp_path / "bin" / "chromium-browser")
+    assert chromium_path({"PATH": str(tmp_path / "bin")}) == str(on_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setting", [None, "", "0", "false"])
+def test_without_chromium_the_browser_tests_are_skipped_saying_how_to_run_them(tmp_path, setting):
+    hidden = {"PATH": str(tmp_path)} | ({} if setting is None else {REQUIRE_BROWSER: setting})
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        chromium_path(hidden)
+    assert "no chromium or chromium-browser on PATH" in str(skipped.value) and HOW_TO_RUN in str(skipped.value)
+    # A CHROMIUM_PATH that names nothing is reported as such, not replaced by another browser.
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        chromium_path({**hidden, "CHROMIUM_PATH": str(tmp_path / "absent"), "PATH": os.environ.get("PATH", "")})
+    assert f"CHROMIUM_PATH is {tmp_path / 'absent'}" in str(skipped.value)
+
+
+@pytest.mark.django_db
+def test_where_a_browser_is_required_a_missing_chromium_fails(tmp_path):
+    with pytest.raises(pytest.fail.Exception) as failed:
+        chromium_path({"PATH": str(tmp_path), REQUIRE_BROWSER: "1"})
+    assert "no chromium" in str(failed.value) and REQUIRE_BROWSER in str(failed.value)
+    assert HOW_TO_RUN in str(failed.value)
+
+
+def run_browser_tests(**environ):
+    """This module's browser tests in a pytest of their own, with `environ` added to the environment.
+
+    On SQLite, without migrations, whatever the outer run uses: they only need to get as far as their skip.
+    """
+    tests = [f"tests/test_browser.py::{name}" for name, test in globals().items()
+             if name.startswith("test_") and "browser" in inspect.signature(test).parameters]
+    assert len(tests) == 5
+    inherited = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", REQUIRE_BROWSER}}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nomigrations", *tests],
+        cwd=ROOT, env={**inherited, **environ}, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.mark.django_db
+def test_a_run_without_chromium_skips_the_browser_tests_and_says_so_once(tmp_path):
+    run = run_browser_tests(CHROMIUM_PATH=str(tmp_path / "absent"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "5 skipped" in run.stdout
+    loud = [line for line in run.stdout.splitlines() if "5 browser tests skipped" in line]
+    assert len(loud) == 1 and HOW_TO_RUN in loud[0], run.stdout
+
+
+@pytest.mark.django_db
+def test_a_run_that_requires_the_browser_fails_without_chromium(tmp_path):
+    run = run_browser_tests(CHROMIUM_PATH=str(tmp_path / "absent"), **{REQUIRE_BROWSER: "1"})
+    assert run.returncode == 1, run.stdout + run.stderr
+    final = run.stdout.splitlines()[-1]
+    assert "5 errors" in final and "skipped" not in final, run.stdout
+    assert f"{REQUIRE_BROWSER} is set" in run.stdout
+
+
+# The installer `make test` runs first, with stand-ins for id and apt-get that note how they were called.
+
+def installer(tmp_path, *, uid="0", apt_get="exit 0", chromium=False):
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    calls = tmp_path / "calls"
+    executable(stubs / "id", f"echo {uid}")
+    if apt_get is not None:
+        executable(stubs / "apt-get", f'echo "$DEBIAN_FRONTEND apt-get $*" >> {calls}\n{apt_get}')
+    if chromium:
+        executable(stubs / "chromium")
+    run = subprocess.run(["/bin/sh", str(INSTALLER)], env={"PATH": str(stubs)}, capture_output=True, text=True,
+                         timeout=60)
+    return run, calls.read_text().splitlines() if calls.exists() else []
+
+
+@pytest.mark.django_db
+def test_root_with_apt_get_installs_debians_chromium(tmp_path):
+    run, calls = installer(tmp_path)
+    assert run.returncode == 0
+    assert calls == [" apt-get update -qq", "noninteractive apt-get install -y -qq chromium"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", ["chromium already there", "not root", "no apt-get", "install fails"])
+def test_otherwise_the_installer_installs_nothing_and_never_fails(tmp_path, case):
+    run, calls = installer(tmp_path, **{
+        "chromium already there": {"chromium": True}, "not root": {"uid": "1000"}, "no apt-get": {"apt_get": None},
+        "install fails": {"apt_get": "exit 100"},
+    }[case])
+    assert run.returncode == 0
+    if case == "install fails":
+        assert len(calls) == 1 and "failed: the browser tests will be skipped" in run.stderr
+    else:
+        assert calls == []
+        assert ("will be skipped" in run.stderr) == (case != "chromium already there")

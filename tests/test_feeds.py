@@ -1,5 +1,6 @@
 """Atom feeds of status changes: all, per theme, delegate, company and proposal, linked from the pages."""
 
+import copy
 import datetime
 from xml.etree import ElementTree
 
@@ -17,8 +18,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 D = datetime.date
 
 
-@pytest.fixture
-def feeds_world():
+@pytest.fixture(scope="module")
+def feeds_rows(module_db):
+    """Two proposals on two themes and their status changes, built once: every test here only reads them."""
     session = factories.session(opened_on=D(2020, 5, 21))
     theme, other_theme = factories.theme(slug="5g", name_en="5G"), factories.theme(slug="ai")
     founder = factories.delegate(slug="lei-jun", name_en="Lei Jun")
@@ -32,6 +34,11 @@ def feeds_world():
                   authority=factories.authority(name_en="Ministry of Industry"), handling_role=HandlingRole.LEAD)
     record_status(theirs, date=D(2020, 5, 21), status=Status.SUBMITTED, source=cited)
     return {"ours": ours, "theirs": theirs, "theme": theme, "delegate": founder, "company": company}
+
+
+@pytest.fixture
+def feeds_world(feeds_rows):
+    return copy.deepcopy(feeds_rows)
 
 
 def entries(client, url):

@@ -1,5 +1,6 @@
 """Every reader page runs a bounded number of SQL queries, however many rows it shows."""
 
+import copy
 import datetime
 
 import pytest
@@ -16,9 +17,12 @@ D = datetime.date
 ROWS = 60  # more than one page of 50, so pages show a full page
 
 
-@pytest.fixture
-def crowd():
-    """60 proposals by 60 delegates of one company, on two themes, each referred to one authority."""
+@pytest.fixture(scope="module")
+def crowd_rows(module_db):
+    """60 proposals by 60 delegates of one company, on two themes, each referred to one authority.
+
+    Built once for the module: every test here only reads them.
+    """
     session = factories.session(slug="npc-2020", opened_on=D(2020, 5, 22))
     themes = [factories.theme(slug="5g"), factories.theme(slug="ai")]
     company = factories.company(slug="big-tech")
@@ -40,6 +44,11 @@ def crowd():
                           reply_grade="A")
     return {"session": session, "theme": themes[0], "company": company, "authority": ministry, "lead": people[0],
             "proposal": proposal}
+
+
+@pytest.fixture
+def crowd(crowd_rows):
+    return copy.deepcopy(crowd_rows)
 
 
 def page_urls(crowd):

@@ -1,6 +1,7 @@
 """What keeps the reader pages fast at scale: no cookie so pages cache, typed delegate and company filters,
 counts that stop early, cached theme counts, and proposal cards that match the models they come from."""
 
+import copy
 import datetime
 
 import pytest
@@ -22,8 +23,9 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(scope="module")
+def world_rows(module_db):
+    """Two founders' proposals on 5G, built once for the module; each test gets its own copy of the objects."""
     session = factories.session(slug="npc-2020", name_en="3rd Session of the 13th NPC",
                                 name_zh="十三届全国人大三次会议", opened_on=D(2020, 5, 22))
     theme = factories.theme(slug="5g", name_en="5G", name_zh="第五代移动通信")
@@ -44,6 +46,11 @@ def world():
     record_status(by_ma, date=D(2020, 5, 22), status=Status.SUBMITTED, source=cited)
     return {"session": session, "theme": theme, "lei": lei, "ma": ma, "by_lei": by_lei, "by_ma": by_ma,
             "cited": cited}
+
+
+@pytest.fixture
+def world(world_rows):
+    return copy.deepcopy(world_rows)
 
 
 def listed(client, **params):
@@ -151,13 +158,18 @@ def test_a_name_nobody_has_lists_nothing(client, world):
 # Counts that stop early, and relevance only where it means something.
 
 
-@pytest.fixture
-def many(world):
+@pytest.fixture(scope="module")
+def many_rows(world_rows):
     """60 proposals about satellites, all changed after the two above, so more than a page of them."""
     for index in range(60):
-        made = factories.proposal(session=world["session"], title_en=f"Satellite plan {index}", summary_en="Orbit.")
+        made = factories.proposal(session=world_rows["session"], title_en=f"Satellite plan {index}",
+                                  summary_en="Orbit.")
         record_status(made, date=D(2020, 8, 1) + datetime.timedelta(days=index), status=Status.SUBMITTED,
-                      source=world["cited"])
+                      source=world_rows["cited"])
+
+
+@pytest.fixture
+def many(many_rows, world):
     return world
 
 

@@ -31,6 +31,12 @@ def load_seed(path=None):
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def seeded(module_db):
+    """The data set loaded once, for the tests that read it or change it only inside their own transaction."""
+    load_seed()
+
+
 def write(tmp_path, data):
     path = tmp_path / "seed.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -45,8 +51,7 @@ def nested_count(records, key):
     return sum(len(record.get(key, [])) for record in records)
 
 
-def test_counts_match_the_file(data):
-    load_seed()
+def test_counts_match_the_file(data, seeded):
     assert counts() == {
         "Body": len(data["bodies"]),
         "Session": len(data["sessions"]),
@@ -64,8 +69,7 @@ def test_counts_match_the_file(data):
     }
 
 
-def test_the_file_holds_both_bodies_seven_delegates_and_their_proposals(data):
-    load_seed()
+def test_the_file_holds_both_bodies_seven_delegates_and_their_proposals(data, seeded):
     assert set(Body.objects.values_list("slug", "kind")) == {("npc", "congress"), ("cppcc", "conference")}
     assert Delegate.objects.count() == 7 and Company.objects.count() == 7
     assert Proposal.objects.count() >= 10
@@ -74,8 +78,7 @@ def test_the_file_holds_both_bodies_seven_delegates_and_their_proposals(data):
     )
 
 
-def test_running_twice_changes_nothing():
-    load_seed()
+def test_running_twice_changes_nothing(seeded):
     before = counts()
     stamps = dict(StatusEvent.objects.values_list("pk", "updated_at"))
     proposal_stamps = dict(Proposal.objects.values_list("pk", "updated_at"))
@@ -97,8 +100,7 @@ def test_first_run_reports_what_it_created(data):
     assert f"delegates: {len(data['delegates'])} created, 0 left alone" in output
 
 
-def test_every_proposal_is_submitted_once_inside_its_session_and_has_a_lead_sponsor():
-    load_seed()
+def test_every_proposal_is_submitted_once_inside_its_session_and_has_a_lead_sponsor(seeded):
     for proposal in Proposal.objects.with_related():
         events = list(proposal.status_events.all())
         submitted = [event for event in events if event.status == Status.SUBMITTED]
@@ -112,16 +114,14 @@ def test_every_proposal_is_submitted_once_inside_its_session_and_has_a_lead_spon
         assert proposal.themes.exists() and proposal.sources.exists()
 
 
-def test_chinese_names_are_present():
-    load_seed()
+def test_chinese_names_are_present(seeded):
     for model in (Delegate, Company, Body, Session, Theme, Authority):
         assert not model.objects.filter(name_zh="").exists(), model
     assert Delegate.objects.get(slug="zhang-yunyong").name_zh == "张云勇"
     assert "Ma Huateng" in Delegate.objects.get(slug="pony-ma").other_names
 
 
-def test_cppcc_proposals_are_cppcc_proposals_and_npc_kinds_stay_unknown():
-    load_seed()
+def test_cppcc_proposals_are_cppcc_proposals_and_npc_kinds_stay_unknown(seeded):
     cppcc = Proposal.objects.filter_by(body="cppcc")
     npc = Proposal.objects.filter_by(body="npc")
     assert cppcc.exists() and npc.exists()
@@ -129,15 +129,13 @@ def test_cppcc_proposals_are_cppcc_proposals_and_npc_kinds_stay_unknown():
     assert set(npc.values_list("kind", flat=True)) == {""}
 
 
-def test_memberships_match_the_body_each_delegate_submitted_to():
-    load_seed()
+def test_memberships_match_the_body_each_delegate_submitted_to(seeded):
     for sponsorship in Sponsorship.objects.select_related("proposal__session", "delegate"):
         bodies = set(sponsorship.delegate.memberships.values_list("body", flat=True))
         assert sponsorship.proposal.session.body_id in bodies
 
 
-def test_the_source_names_what_it_is_and_is_not_sure_of():
-    load_seed()
+def test_the_source_names_what_it_is_and_is_not_sure_of(seeded):
     source = Source.objects.get()
     source.full_clean()
     assert (source.url, source.published_on) == ("", None)
@@ -145,8 +143,7 @@ def test_the_source_names_what_it_is_and_is_not_sure_of():
     assert CompanyEvent.objects.filter(source=source).count() == CompanyEvent.objects.count()
 
 
-def test_company_events_are_dated_and_sourced():
-    load_seed()
+def test_company_events_are_dated_and_sourced(seeded):
     listing = CompanyEvent.objects.get(company__slug="qihoo-360")
     assert listing.kind == CompanyEvent.Kind.SANCTION
     assert "22 May 2020" in listing.description
@@ -168,8 +165,7 @@ def test_records_already_there_are_left_alone_and_the_rest_is_added(data, tmp_pa
     assert "delegates: 0 created, 7 left alone" in output
 
 
-def test_a_missing_event_is_added_to_a_proposal_already_there():
-    load_seed()
+def test_a_missing_event_is_added_to_a_proposal_already_there(seeded):
     proposal = Proposal.objects.get(slug="coding-in-national-curriculum")
     proposal.status_events.all().delete()
 

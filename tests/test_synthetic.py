@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 29)
 
 
-@pytest.fixture
-def seeded():
+@pytest.fixture(scope="module")
+def seeded(module_db):
+    """400 synthetic proposals, seeded once for the tests here that only read them."""
     scale = synthetic.Scale(proposals=400, delegates=60, companies=6, sources=10, batch=150)
     return synthetic.Seeder(scale, seed=7, today=TODAY, stderr=io.StringIO()).run()
 
