@@ -40,6 +40,18 @@ class Delegate(NamedRecord):
         return reverse("people:delegate_detail", kwargs={"slug": self.slug})
 
 
+class MembershipQuerySet(models.QuerySet):
+    def seated_at(self, session):
+        """Seats in the session's body for its term (or for no recorded term) that were held when it opened."""
+        opened = session.opened_on
+        return self.filter(
+            Q(term__isnull=True) | Q(term=session.term),
+            Q(started_on__isnull=True) | Q(started_on__lte=opened),
+            Q(ended_on__isnull=True) | Q(ended_on__gte=opened),
+            body_id=session.body_id,
+        )
+
+
 class Membership(DatedSpanMixin, models.Model):
     """A seat in a body for a term: an NPC deputy, a CPPCC National Committee member."""
 
@@ -58,6 +70,7 @@ class Membership(DatedSpanMixin, models.Model):
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
 
+    objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -19,7 +19,14 @@ from tracker.admin_base import EditorsAdmin, TabularInline
 
 from . import services
 from .admin_actions import record_status_change
-from .admin_forms import HTTPS_URLS, SponsorshipFormSet, StatusEventAdminForm, StatusEventFormSet, timeline_refusal
+from .admin_forms import (
+    HTTPS_URLS,
+    ProposalAdminForm,
+    SponsorshipFormSet,
+    StatusEventAdminForm,
+    StatusEventFormSet,
+    timeline_refusal,
+)
 from .admin_import import PartialImportMixin
 from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource
@@ -78,7 +85,7 @@ class SourceAdmin(EditorsAdmin):
 class SponsorshipInline(TabularInline):
     model = Sponsorship
     formset = SponsorshipFormSet
-    fields = ["delegate", "is_lead", "order"]
+    fields = ["delegate", "is_lead", "order", "seat_exception"]
     autocomplete_fields = ["delegate"]
     extra = 1
     verbose_name = _("sponsor")
@@ -127,6 +134,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 @admin.register(Proposal)
 class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
+    form = ProposalAdminForm
     resource_classes = [ProposalResource]
     formats = [CSV]
     list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue"]
@@ -199,8 +207,8 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
             )
         elif formset.model is Sponsorship:
             formset.save(commit=False)  # writes nothing: it lists the added, changed and deleted rows for the log
-            delegates, lead = formset.chosen_sponsors()
-            services.set_sponsors(form.instance, delegates, lead=lead)
+            delegates, lead, seat_exceptions = formset.chosen_sponsors()
+            services.set_sponsors(form.instance, delegates, lead=lead, seat_exceptions=seat_exceptions)
         else:
             super().save_formset(request, form, formset, change)
 

@@ -28,6 +28,13 @@ def timeline_refusal(proposal, *, add=(), change=(), delete=()):
     return None
 
 
+class ProposalAdminForm(forms.ModelForm):
+    def clean_related(self):
+        related = self.cleaned_data.get("related") or []
+        self.instance.check_related(related)
+        return related
+
+
 class SponsorshipFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -40,13 +47,24 @@ class SponsorshipFormSet(forms.BaseInlineFormSet):
                 _("Mark exactly one sponsor as the lead sponsor (领衔); %(count)s are marked.") % {"count": leads},
                 code="lead_sponsor",
             )
+        session = self.instance.session if self.instance.session_id else None
+        named = [form for form in kept if form.cleaned_data.get("delegate")]
+        if session is not None and named:
+            unseated = {person.pk for person in services.unseated_sponsors(
+                session, [form.cleaned_data["delegate"] for form in named])}
+            for form in named:
+                if form.cleaned_data["delegate"].pk in unseated and not form.cleaned_data.get("seat_exception"):
+                    form.add_error("delegate", _(
+                        "No seat of this delegate in %(body)s for the %(term)sth term is recorded: add it to the "
+                        "delegate, or say why in “seat exception”.") % {"body": session.body, "term": session.term})
 
     def chosen_sponsors(self):
-        """(delegates in the order the editor gave, the lead sponsor) as the valid formset says them."""
+        """(delegates in the order the editor gave, the lead sponsor, seat exceptions by delegate pk)."""
         kept = [form for form in self.forms if self._is_kept(form) and form.cleaned_data.get("delegate")]
         kept.sort(key=lambda form: form.cleaned_data.get("order") or 0)  # stable: equal numbers keep the form order
         lead = next((form.cleaned_data["delegate"] for form in kept if form.cleaned_data.get("is_lead")), None)
-        return [form.cleaned_data["delegate"] for form in kept], lead
+        exceptions = {form.cleaned_data["delegate"].pk: form.cleaned_data.get("seat_exception", "") for form in kept}
+        return [form.cleaned_data["delegate"] for form in kept], lead, exceptions
 
     def _is_kept(self, form):
         """A form that stands for a sponsorship after saving: not deleted, not an empty extra row."""
@@ -72,9 +90,24 @@ class StatusEventFormSet(forms.BaseInlineFormSet):
                 changed.append(form.instance)
             elif form.has_changed():
                 added.append(form.instance)
-        error = timeline_refusal(self.instance, add=added, change=changed, delete=deleted)
-        if error is not None:
-            raise error
+        try:
+            refusals = services.timeline_change_refusals(self.instance, add=added, change=changed, delete=deleted)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        forms_by_event = {id(form.instance): form for form in self.forms}
+        edited = {id(form.instance) for form in self.forms if form.has_changed()}
+        unplaced = []
+        for refusal in refusals:
+            # Blame the row the editor touched: the refused event itself, or else the one it conflicts with
+            # (a new filing dated before a stored submission makes the stored row fail, not be wrong).
+            blamed = next((event for event in (refusal.event, refusal.cause)
+                           if event is not None and id(event) in edited), None)
+            if blamed is None:
+                unplaced.append(refusal.as_error())
+            else:
+                forms_by_event[id(blamed)].add_error(refusal.field, refusal.as_error())
+        if unplaced:
+            raise ValidationError(unplaced)
 
 
 class StatusEventAdminForm(forms.ModelForm):

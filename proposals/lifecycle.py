@@ -194,63 +194,91 @@ def timeline_order(event):
     return (event.date, event.pk is None, event.pk or 0, getattr(event, "_entry_order", 0))
 
 
-def check_timeline(session, events, today=None):
-    """Raise ValidationError listing every reason why this sequence of events cannot happen.
+@dataclass
+class Refusal:
+    """Why one event of a timeline cannot stand: the event, the field at fault, and the event it conflicts with."""
+
+    event: object
+    field: str  # "date", "status" or "authority": where a form shows the message
+    code: str
+    message: str
+    cause: object = None  # the earlier event this one conflicts with, if any
+
+    def as_error(self):
+        return ValidationError(self.message, code=self.code)
+
+
+def timeline_refusals(session, events, today=None):
+    """Every reason why this sequence of events cannot happen, as Refusals in timeline order.
 
     `events` may mix stored and unsaved StatusEvent objects: the admin checks the timeline it is about
     to save, with every inline form applied, before anything is written.
     """
     today = today or datetime.date.today()
-    errors = []
-    latest_stage = -1
-    seen = set()
+    refusals = []
+    latest_stage, stage_event = -1, None
+    seen, steps, replying_authorities = set(), {}, set()
     closed = final = None
     for event in sorted(events, key=timeline_order):
         status, when = event.status, event.date
-        name = label(status)
 
-        def refuse(message, name=name, when=when, **params):
-            errors.append(
-                ValidationError(
-                    "%(status)s on %(date)s: " + str(message),
-                    params={"status": name, "date": when.isoformat(), **params},
-                    code="impossible_sequence",
-                )
-            )
+        def refuse(field, code, message, cause=None, event=event, **params):
+            params = {"status": label(event.status), "date": event.date.isoformat(), **params}
+            refusals.append(Refusal(event, field, code, ("%(status)s on %(date)s: " + str(message)) % params, cause))
 
         if when > today:
-            refuse(_("the date is in the future."))
+            refuse("date", "date_in_future", _("the date is in the future."))
         if session is not None and when < session.opened_on and status != Status.ANNOUNCED:
-            refuse(
-                _("the session opened on %(opened)s; only an announcement may come before it."),
-                opened=session.opened_on.isoformat(),
-            )
+            refuse("date", "before_session",
+                   _("the session opened on %(opened)s; only an announcement may come before it."),
+                   opened=session.opened_on.isoformat())
         if final is not None:
-            refuse(_("nothing can follow “%(final)s”."), final=label(final))
+            refuse("status", "after_final", _("nothing can follow “%(final)s”."), final, final=label(final.status))
         elif closed is not None and status not in AFTER_CLOSURE:
-            refuse(_("the proposal was closed; only rehandling (reopening), adoption or implementation may follow."))
+            refuse("status", "after_closure",
+                   _("the proposal was closed; only rehandling (reopening), adoption or implementation may follow."),
+                   closed)
         elif status != Status.WITHDRAWN and STAGE[status] < latest_stage and not (
             status == Status.REHANDLING and closed is not None
         ):
-            refuse(_("this stage comes before a step the proposal had already reached."))
+            refuse("status", "step_back", _("this stage comes before %(later)s, which the proposal had already "
+                                            "reached."), stage_event,
+                   later=f"{label(stage_event.status)} ({stage_event.date.isoformat()})")
         if status in REQUIRES:
             needed, message = REQUIRES[status]
             if not seen & needed:
-                refuse(message)
+                refuse("status", "needs_earlier", message)
+        step = (status, when, event.authority_id)
+        if step in steps:
+            refuse("status", "duplicate_step", _("the same step is already recorded on this date."), steps[step])
+        if status == Status.REPLIED and event.authority_id is not None and \
+                event.authority_id not in replying_authorities and seen & REQUIRES[Status.REPLIED][0]:
+            refuse("authority", "reply_not_referred",
+                   _("the authority replying was not referred this proposal as lead or separate authority "
+                     "(a co-handling authority answers through the lead)."))
 
+        steps.setdefault(step, event)
         seen.add(status)
+        if status == Status.REFERRED and event.handling_role in REPLYING_ROLES:
+            replying_authorities.add(event.authority_id)
         if status in FINAL:
-            final = status
+            final = event
         if status == Status.CLOSED:
-            closed = status
+            closed = event
         elif status == Status.REHANDLING:
             closed = None
-            latest_stage = STAGE[status]
+            latest_stage, stage_event = STAGE[status], event
             continue
-        if status != Status.WITHDRAWN:
-            latest_stage = max(latest_stage, STAGE[status])
-    if errors:
-        raise ValidationError(errors)
+        if status != Status.WITHDRAWN and STAGE[status] >= latest_stage:
+            latest_stage, stage_event = STAGE[status], event
+    return refusals
+
+
+def check_timeline(session, events, today=None):
+    """Raise ValidationError listing every reason why this sequence of events cannot happen."""
+    refusals = timeline_refusals(session, events, today)
+    if refusals:
+        raise ValidationError([refusal.as_error() for refusal in refusals])
 
 
 @dataclass

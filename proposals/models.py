@@ -227,6 +227,11 @@ class Proposal(BilingualMixin, models.Model):
                     "kind": self.get_kind_display(), "body": self.session.body}}
             )
 
+    def check_related(self, proposals):
+        """Refuse a list of related proposals that names this proposal itself."""
+        if self.pk is not None and any(other.pk == self.pk for other in proposals):
+            raise ValidationError(_("A proposal cannot be related to itself."), code="related_to_itself")
+
     @property
     def lead_sponsor(self):
         for sponsorship in self.sponsorships.all():
@@ -268,6 +273,13 @@ class Sponsorship(models.Model):
     delegate = models.ForeignKey("people.Delegate", on_delete=models.PROTECT, related_name="sponsorships")
     is_lead = models.BooleanField(_("lead sponsor"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
+    seat_exception = models.CharField(
+        _("seat exception"), max_length=300, blank=True,
+        help_text=_("Why this sponsor is listed although the tracker records no seat of theirs in the session's "
+                    "body and term (e.g. a membership not yet entered)."),
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-is_lead", "order", "id"]

@@ -148,9 +148,17 @@ class ProposalResource(resources.ModelResource):
         # The library reads many-to-many columns only after saving; check them now so a bad slug is a row error.
         for field in (self.fields["sponsors"], self.fields["themes"]):
             try:
-                field.clean(row, **kwargs)
+                cleaned = field.clean(row, **kwargs)
             except ValueError as error:
                 errors[field.attribute] = ValidationError(str(error), code="invalid")
+                continue
+            if field is self.fields["sponsors"] and instance.session_id and "session" not in errors:
+                unseated = services.unseated_sponsors(instance.session, cleaned)
+                if unseated:
+                    errors["sponsors"] = ValidationError(_(
+                        "No seat in %(body)s for the %(term)sth term is recorded for %(delegates)s; add it to the "
+                        "delegate first.") % {"body": instance.session.body, "term": instance.session.term,
+                                              "delegates": ", ".join(person.slug for person in unseated)})
         if errors:
             raise ValidationError(errors)
 

@@ -18,11 +18,12 @@ def can_record_status(user):
     return bool(user and user.is_authenticated and user.has_perm(RECORD_STATUS_PERMISSION))
 
 
-def check_timeline_change(proposal, *, add=(), change=(), delete=()):
-    """Raise the ValidationError that applying this change to the proposal's timeline would meet.
+def timeline_change_refusals(proposal, *, add=(), change=(), delete=()):
+    """The lifecycle's Refusals of the timeline this change would leave, after each event's own field errors.
 
-    Writes nothing, so a form or a delete page can refuse with the lifecycle's own words first.
-    `proposal` may be unsaved (the admin's add form): then only the added events make its timeline.
+    Raises ValidationError (keyed by field) when an added or changed event's own fields are wrong, since the
+    timeline cannot be judged from half-built events. Writes nothing. `proposal` may be unsaved (the
+    admin's add form): then only the added events make its timeline.
     """
     field_errors = {}
     for event in [*change, *add]:
@@ -39,7 +40,14 @@ def check_timeline_change(proposal, *, add=(), change=(), delete=()):
     for position, event in enumerate(add):
         event._entry_order = position
     session = proposal.session if proposal.session_id else None
-    lifecycle.check_timeline(session, [*timeline.values(), *add])
+    return lifecycle.timeline_refusals(session, [*timeline.values(), *add])
+
+
+def check_timeline_change(proposal, *, add=(), change=(), delete=()):
+    """Raise the ValidationError that applying this change to the proposal's timeline would meet."""
+    refusals = timeline_change_refusals(proposal, add=add, change=change, delete=delete)
+    if refusals:
+        raise ValidationError([refusal.as_error() for refusal in refusals])
 
 
 @transaction.atomic
@@ -100,31 +108,55 @@ def record_status_for_many(proposals, **event_fields):
     return refused
 
 
+def unseated_sponsors(session, delegates):
+    """The delegates who held no seat in the session's body and term when it opened."""
+    from people.models import Membership
+
+    seated = set(Membership.objects.seated_at(session).filter(delegate__in=delegates).values_list("delegate_id",
+                                                                                                   flat=True))
+    return [person for person in delegates if person.pk not in seated]
+
+
 @transaction.atomic
-def set_sponsors(proposal, delegates, *, lead=None):
+def set_sponsors(proposal, delegates, *, lead=None, seat_exceptions=None):
     """Make `delegates`, in this order, the proposal's sponsors, with `lead` (the first by default) leading (领衔).
 
-    Only what changes is written. The database allows one lead sponsor at a time, so a lead who steps down
-    is saved before the new lead is.
+    A sponsor sits in the body of the proposal's session at that session; one who does not (as far as the
+    tracker knows) is refused unless `seat_exceptions` gives, for that delegate's pk, the editor's reason,
+    which is kept on the sponsorship. Only what changes is written. The database allows one lead sponsor at
+    a time, so a lead who steps down is saved before the new lead is.
     """
     delegates = list(delegates)
+    seat_exceptions = {pk: note.strip() for pk, note in (seat_exceptions or {}).items() if note and note.strip()}
     if len({person.pk for person in delegates}) != len(delegates):
         raise ValidationError({"sponsors": _("A delegate sponsors a proposal once.")}, code="duplicate_sponsor")
     if lead is None and delegates:
         lead = delegates[0]
     if lead is not None and lead.pk not in {person.pk for person in delegates}:
         raise ValidationError({"sponsors": _("The lead sponsor must be one of the sponsors.")}, code="lead_sponsor")
-    wanted = {person.pk: (person.pk == lead.pk, order) for order, person in enumerate(delegates)}
+    unseated = [person for person in unseated_sponsors(proposal.session, delegates) if person.pk not in seat_exceptions]
+    if unseated:
+        raise ValidationError({"sponsors": [ValidationError(
+            _("%(delegate)s held no seat in %(body)s in its %(term)sth term when %(session)s opened; add the seat "
+              "to the delegate, or give the reason as a seat exception."),
+            code="unseated_sponsor",
+            params={"delegate": person, "body": proposal.session.body, "term": proposal.session.term,
+                    "session": proposal.session},
+        ) for person in unseated]})
+    wanted = {person.pk: (person.pk == lead.pk, order, seat_exceptions.get(person.pk, ""))
+              for order, person in enumerate(delegates)}
     current = {sponsorship.delegate_id: sponsorship for sponsorship in proposal.sponsorships.select_for_update()}
     for delegate_id, sponsorship in current.items():
         if delegate_id not in wanted:
             sponsorship.delete()
     changed = [(sponsorship, *wanted[delegate_id]) for delegate_id, sponsorship in current.items()
-               if delegate_id in wanted and (sponsorship.is_lead, sponsorship.order) != wanted[delegate_id]]
-    for sponsorship, is_lead, order in sorted(changed, key=lambda change: change[1]):  # who steps down first
-        sponsorship.is_lead, sponsorship.order = is_lead, order
-        sponsorship.save(update_fields=["is_lead", "order"])
+               if delegate_id in wanted
+               and (sponsorship.is_lead, sponsorship.order, sponsorship.seat_exception) != wanted[delegate_id]]
+    for sponsorship, is_lead, order, note in sorted(changed, key=lambda change: change[1]):  # who steps down first
+        sponsorship.is_lead, sponsorship.order, sponsorship.seat_exception = is_lead, order, note
+        sponsorship.save(update_fields=["is_lead", "order", "seat_exception"])
     for person in delegates:
         if person.pk not in current:
-            is_lead, order = wanted[person.pk]
-            Sponsorship.objects.create(proposal=proposal, delegate=person, is_lead=is_lead, order=order)
+            is_lead, order, note = wanted[person.pk]
+            Sponsorship.objects.create(proposal=proposal, delegate=person, is_lead=is_lead, order=order,
+                                       seat_exception=note)

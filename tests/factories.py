@@ -68,6 +68,18 @@ def membership(**fields):
     )
 
 
+def seat(person, session):
+    """A seat for `person` in the session's body and term: what a sponsor of its proposals needs."""
+    return Membership.objects.get_or_create(
+        delegate=person, body=session.body, term=session.term, role=Membership.Role.DEPUTY)[0]
+
+
+def seated_delegate(session, **fields):
+    person = delegate(**fields)
+    seat(person, session)
+    return person
+
+
 def affiliation(**fields):
     return Affiliation.objects.create(
         **{"delegate": fields.pop("delegate", None) or delegate(),

@@ -70,7 +70,8 @@ def proposal_form(session, *, sponsors, events=(), sources=(), **fields):
 
 
 def test_editor_adds_a_proposal_with_lead_sponsor_and_two_events(editor_client, npc_session):
-    lei_jun, co_signer = factories.delegate(name_en="Lei Jun"), factories.delegate()
+    lei_jun = factories.seated_delegate(npc_session, name_en="Lei Jun")
+    co_signer = factories.seated_delegate(npc_session)
     report, theme = factories.source(), factories.theme()
     page = editor_client.get(ADD)
     assert page.status_code == 200
@@ -129,6 +130,7 @@ def test_impossible_sequence_shows_its_error_and_writes_nothing(editor_client, n
 def existing_proposal_form(proposal, *, events=(), new_events=(), **fields):
     """The change form's POST for a proposal with one lead sponsor and its stored events."""
     sponsorship = proposal.sponsorships.get()
+    factories.seat(sponsorship.delegate, proposal.session)
     stored_fields = {
         "title_en": proposal.title_en, "summary_en": proposal.summary_en, "slug": proposal.slug, "kind": "",
     }
@@ -179,7 +181,7 @@ def test_editing_the_timeline_in_the_inline_refreshes_the_current_status(editor_
 
 
 def test_changing_the_lead_sponsor(editor_client, npc_session):
-    first, second = factories.delegate(), factories.delegate()
+    first, second = factories.seated_delegate(npc_session), factories.seated_delegate(npc_session)
     proposal = factories.proposal(session=npc_session, sponsors=[first, second])
     lead, co = proposal.sponsorships.order_by("-is_lead")
     data = proposal_form(npc_session, sponsors=[], title_en=proposal.title_en, summary_en=proposal.summary_en, kind="")

@@ -95,10 +95,11 @@ def confirm(client, preview):
 
 @pytest.fixture
 def import_world():
+    session = factories.session(slug="13th-cppcc-3rd", body=factories.body(kind="conference"))
     return {
-        "session": factories.session(slug="13th-cppcc-3rd", body=factories.body(kind="conference")),
-        "robin": factories.delegate(slug="robin-li"),
-        "zhou": factories.delegate(slug="zhou-hongyi"),
+        "session": session,
+        "robin": factories.seated_delegate(session, slug="robin-li"),
+        "zhou": factories.seated_delegate(session, slug="zhou-hongyi"),
         "ai": factories.theme(slug="ai"),
     }
 

@@ -105,7 +105,7 @@ def test_nothing_follows_a_withdrawal(proposal, cited):
 
 def test_going_back_to_an_earlier_stage_is_refused(proposal, cited):
     record(proposal, D(2020, 5, 22), Status.FILED, cited)
-    with pytest.raises(ValidationError, match="comes before a step"):
+    with pytest.raises(ValidationError, match=r"comes before Filed \(2020-05-22\), which the proposal"):
         record(proposal, D(2020, 5, 25), Status.SUBMITTED, cited)
 
 

@@ -24,8 +24,9 @@ def sponsors_of(proposal):
 
 
 def test_set_sponsors_changes_the_lead_and_keeps_unchanged_rows():
-    first, second, third = (factories.delegate(slug=slug) for slug in ("first", "second", "third"))
-    proposal = factories.proposal(sponsors=[first, second])
+    session = factories.session()
+    first, second, third = (factories.seated_delegate(session, slug=slug) for slug in ("first", "second", "third"))
+    proposal = factories.proposal(session=session, sponsors=[first, second])
     kept = proposal.sponsorships.get(delegate=second).pk
     services.set_sponsors(proposal, [second, first, third])
     assert sponsors_of(proposal) == [("second", True), ("first", False), ("third", False)]
@@ -37,8 +38,9 @@ def test_set_sponsors_changes_the_lead_and_keeps_unchanged_rows():
 
 
 def test_set_sponsors_refuses_a_delegate_twice_or_a_lead_who_is_not_a_sponsor():
-    person, other = factories.delegate(), factories.delegate()
-    proposal = factories.proposal(sponsors=[person])
+    session = factories.session()
+    person, other = factories.seated_delegate(session), factories.seated_delegate(session)
+    proposal = factories.proposal(session=session, sponsors=[person])
     with pytest.raises(ValidationError, match="sponsors a proposal once"):
         services.set_sponsors(proposal, [person, person])
     with pytest.raises(ValidationError, match="must be one of the sponsors"):
@@ -47,8 +49,9 @@ def test_set_sponsors_refuses_a_delegate_twice_or_a_lead_who_is_not_a_sponsor():
 
 
 def test_set_sponsors_writes_nothing_when_nothing_changes():
-    people = [factories.delegate(), factories.delegate()]
-    proposal = factories.proposal(sponsors=people)
+    session = factories.session()
+    people = [factories.seated_delegate(session), factories.seated_delegate(session)]
+    proposal = factories.proposal(session=session, sponsors=people)
     with CaptureQueriesContext(connection) as captured:
         services.set_sponsors(proposal, people)
     statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
@@ -61,7 +64,8 @@ def test_the_admin_swaps_the_lead_through_set_sponsors(client):
 
     client.force_login(factories.editor())
     session = factories.session(opened_on=D(2020, 5, 22))
-    old_lead, new_lead = factories.delegate(slug="old-lead"), factories.delegate(slug="new-lead")
+    old_lead = factories.seated_delegate(session, slug="old-lead")
+    new_lead = factories.seated_delegate(session, slug="new-lead")
     proposal = factories.proposal(session=session, sponsors=[old_lead, new_lead])
     ids = list(proposal.sponsorships.order_by("-is_lead").values_list("pk", flat=True))
     data = proposal_form(session, sponsors=[], title_en=proposal.title_en, summary_en=proposal.summary_en, kind="",
@@ -78,7 +82,7 @@ def test_the_admin_swaps_the_lead_through_set_sponsors(client):
 def test_the_loader_leaves_an_editors_sponsors_alone():
     seed.load(seed.read(seed.DEFAULT_PATH))
     proposal = Sponsorship.objects.filter(is_lead=True).first().proposal
-    editor_choice = factories.delegate(slug="chosen-by-an-editor")
+    editor_choice = factories.seated_delegate(proposal.session, slug="chosen-by-an-editor")
     services.set_sponsors(proposal, [editor_choice])
     seed.load(seed.read(seed.DEFAULT_PATH))
     assert sponsors_of(proposal) == [("chosen-by-an-editor", True)]
