@@ -1,6 +1,7 @@
 """The editors' workspace for delegates, their seats and positions, and companies with their dated events."""
 
 from django.contrib import admin
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from proposals.admin_forms import HTTPS_URLS
@@ -51,10 +52,20 @@ class DelegateAdmin(EditorsAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("memberships__body")
 
+    def get_search_results(self, request, queryset, search_term):
+        """Names that begin with what was typed first: "Lei" lists Lei Jun (surname Lei) before Ding Lei."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            starts = Q(name_en__istartswith=term) | Q(name_pinyin__istartswith=term) | Q(name_zh__startswith=term)
+            queryset = queryset.annotate(
+                name_rank=Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField())
+            ).order_by("name_rank", "name_en", "pk")
+        return queryset, may_have_duplicates
+
     @admin.display(description=_("seats"))
     def seats(self, delegate):
-        return ", ".join(f"{membership.body} ({membership.get_role_display()})"
-                         for membership in delegate.memberships.all()) or "—"
+        return "; ".join(membership.seat_label() for membership in delegate.memberships.all()) or "—"
 
 
 @admin.register(Company)

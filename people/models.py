@@ -1,5 +1,6 @@
 """Delegates, the bodies they sit in, the companies they lead, and those companies' dated events."""
 
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -35,6 +36,12 @@ class Delegate(NamedRecord):
 
     class Meta:
         ordering = ["name_en"]
+
+    def autocomplete_label(self):
+        """Name in both languages and seats, so pickers tell namesakes apart (memberships prefetched)."""
+        name = f"{self.name_en} {self.name_zh}".strip()
+        seats = "; ".join(membership.seat_label() for membership in self.memberships.all())
+        return f"{name} — {seats}" if seats else name
 
     def get_absolute_url(self):
         return reverse("people:delegate_detail", kwargs={"slug": self.slug})
@@ -81,8 +88,14 @@ class Membership(DatedSpanMixin, models.Model):
         ]
 
     def __str__(self):
-        term = f" ({self.term}th term)" if self.term else ""
-        return f"{self.delegate}: {self.get_role_display()}, {self.body}{term}"
+        return f"{self.delegate}: {self.seat_label()}"
+
+    def seat_label(self):
+        """The seat as editors say it: "NPC deputy, 13th term"."""
+        seat = _("%(body)s %(role)s") % {"body": self.body, "role": str(self.get_role_display()).lower()}
+        if self.term:
+            return _("%(seat)s, %(term)s term") % {"seat": seat, "term": ordinal(self.term)}
+        return seat
 
 
 class Company(NamedRecord):

@@ -28,14 +28,11 @@ from .admin_forms import (
     timeline_refusal,
 )
 from .admin_import import PartialImportMixin
-from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
+from .models import Authority, Body, Proposal, ProposalSource, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource
 
 REPLY_DEBT_FIELDS = ["reply_due_on", "reply_owed_by", "reply_settled_by"]
 
-admin.site.site_header = _("Two Sessions Tracker · editors")
-admin.site.site_title = _("Two Sessions Tracker")
-admin.site.index_title = _("Editors' workspace")
 
 
 @admin.register(Body)
@@ -52,7 +49,6 @@ class SessionAdmin(EditorsAdmin):
     list_filter = ["body", "year"]
     list_select_related = ["body"]
     search_fields = ["name_en", "name_zh", "slug", "year"]
-    prepopulated_fields = {"slug": ["name_en"]}
     date_hierarchy = "opened_on"
 
 
@@ -93,7 +89,7 @@ class SponsorshipInline(TabularInline):
 
 
 class SourceInline(TabularInline):
-    model = Proposal.sources.through
+    model = ProposalSource
     autocomplete_fields = ["source"]
     extra = 1
     verbose_name = _("source")

@@ -60,6 +60,8 @@ class Session(NamedRecord):
     term = models.PositiveSmallIntegerField(help_text=_("The body's term, e.g. 13 for the 13th NPC."))
     number = models.PositiveSmallIntegerField(help_text=_("The session within the term, e.g. 3 for the 3rd Session."))
     year = models.PositiveSmallIntegerField(db_index=True)
+    slug = models.SlugField(unique=True, blank=True, help_text=_("Made from the body and year (npc-2021) when left "
+                                                                 "empty, as the CSV files name sessions."))
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
 
@@ -76,6 +78,22 @@ class Session(NamedRecord):
                 violation_error_message=_("A session cannot close before it opens."),
             ),
         ]
+
+    def clean(self):
+        if not self.slug and self.body_id and self.year:
+            self.slug = self.default_slug()
+
+    def default_slug(self):
+        """`npc-2021`; a second session of one body in one year gets `npc-2021-2`, and so on."""
+        base = f"{self.body.slug}-{self.year}"
+        taken = set(Session.objects.filter(slug__startswith=base).exclude(pk=self.pk).values_list("slug", flat=True))
+        candidates = [base, *(f"{base}-{number}" for number in range(2, len(taken) + 3))]
+        return next(candidate for candidate in candidates if candidate not in taken)
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.default_slug()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("proposals:session_detail", kwargs={"slug": self.slug})
@@ -143,7 +161,8 @@ class Source(models.Model):
         ordering = ["-published_on", "title"]
 
     def __str__(self):
-        return f"{self.publisher}: {self.title}" if self.publisher else self.title
+        # The title first: editors pick a source by what it is called, and many share a publisher.
+        return f"{self.title} — {self.publisher}" if self.publisher else self.title
 
     def clean(self):
         if not self.url and not self.publisher:
@@ -170,7 +189,7 @@ class Proposal(BilingualMixin, models.Model):
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="proposals")
     sponsors = models.ManyToManyField("people.Delegate", through="Sponsorship", related_name="proposals")
     themes = models.ManyToManyField(Theme, related_name="proposals", blank=True)
-    sources = models.ManyToManyField(Source, related_name="proposals", blank=True)
+    sources = models.ManyToManyField(Source, through="ProposalSource", related_name="proposals", blank=True)
     related = models.ManyToManyField(
         "self", blank=True, help_text=_("The same idea submitted in other years or by other delegates.")
     )
@@ -263,6 +282,25 @@ class Proposal(BilingualMixin, models.Model):
             # The timeline changed all the same: clients syncing on updated_at must see it.
             self.updated_at = timezone.now()
             Proposal.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+
+class ProposalSource(models.Model):
+    """A source that reports the proposal itself (its status events cite sources of their own)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE)
+    # PROTECT: a proposal must stay traceable to the reports it comes from.
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        db_table = "proposals_proposal_sources"  # the table the implicit many-to-many link used
+        unique_together = [("proposal", "source")]
+        verbose_name = _("source of the proposal")
+        verbose_name_plural = _("sources of the proposal")
+
+    def __str__(self):
+        return str(self.source)
 
 
 class Sponsorship(models.Model):

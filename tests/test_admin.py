@@ -64,7 +64,7 @@ def proposal_form(session, *, sponsors, events=(), sources=(), **fields):
             {"delegate": person.pk, "is_lead": "on" if order == 0 else "", "order": order}
             for order, person in enumerate(sponsors)
         ]),
-        **inline("Proposal_sources", [{"source": cited.pk} for cited in sources]),
+        **inline("proposalsource_set", [{"source": cited.pk} for cited in sources]),
         **inline("status_events", list(events)),
     }
 
@@ -76,7 +76,7 @@ def test_editor_adds_a_proposal_with_lead_sponsor_and_two_events(editor_client, 
     page = editor_client.get(ADD)
     assert page.status_code == 200
     assert {f.formset.prefix for f in page.context["inline_admin_formsets"]} == {
-        "sponsorships", "Proposal_sources", "status_events"}
+        "sponsorships", "proposalsource_set", "status_events"}
 
     response = editor_client.post(ADD, proposal_form(
         npc_session, sponsors=[lei_jun, co_signer], sources=[report], themes=[theme.pk],
@@ -305,7 +305,8 @@ def test_editor_is_refused_users_groups_and_tokens(editor_client, url):
 def test_editors_group_holds_exactly_the_editing_permissions():
     user = factories.editor()
     edited = {
-        "proposals": ["body", "session", "theme", "authority", "source", "proposal", "sponsorship", "statusevent"],
+        "proposals": ["body", "session", "theme", "authority", "source", "proposal", "proposalsource", "sponsorship",
+                      "statusevent"],
         "people": ["delegate", "membership", "company", "affiliation", "companyevent"],
     }
     expected = {f"{app}.{action}_{model}" for app, models in edited.items() for model in models

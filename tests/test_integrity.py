@@ -136,3 +136,35 @@ def test_a_date_error_is_shown_beside_the_date(client, session, cited):
                            proposal_form(session, sponsors=[factories.seated_delegate(session)], events=rows))
     formset = next(f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "status_events")
     assert "the session opened on 2020-05-22" in str(formset.formset.forms[0].errors["date"])
+
+
+def test_a_new_session_gets_the_slug_the_csv_files_use(client):
+    client.force_login(factories.editor())
+    npc = factories.body(slug="npc")
+    response = client.post(reverse("admin:proposals_session_add"), {
+        "body": npc.pk, "term": 14, "number": 1, "year": 2023, "name_en": "1st Session of the 14th NPC",
+        "name_zh": "", "slug": "", "opened_on": "2023-03-05", "closed_on": "2023-03-13"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    from proposals.models import Session
+
+    assert Session.objects.get(year=2023).slug == "npc-2023"
+    second = Session(body=npc, term=14, number=2, year=2023, name_en="Extra", opened_on=D(2023, 9, 1))
+    second.save()
+    assert second.slug == "npc-2023-2"
+
+
+def test_delegate_pickers_show_seats_and_rank_surnames_first(client, session):
+    client.force_login(factories.editor())
+    lei_jun = factories.seated_delegate(session, name_en="Lei Jun", name_zh="雷军", name_pinyin="Léi Jūn")
+    factories.seated_delegate(session, name_en="Ding Lei", name_zh="丁磊")
+    response = client.get("/admin/autocomplete/", {"term": "Lei", "app_label": "proposals",
+                                                   "model_name": "sponsorship", "field_name": "delegate"})
+    texts = [result["text"] for result in response.json()["results"]]
+    assert texts[0] == f"Lei Jun 雷军 — NPC deputy, {session.term}th term"
+    assert texts[1].startswith("Ding Lei 丁磊")
+    assert lei_jun.name_en in texts[0]
+
+
+def test_source_pickers_show_the_title_first():
+    cited = factories.source(title="Tech founders at the Two Sessions", publisher="KrASIA")
+    assert str(cited) == "Tech founders at the Two Sessions — KrASIA"

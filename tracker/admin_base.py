@@ -67,6 +67,7 @@ class StaleEditGuardMixin:
     """Refuses a save made from a page opened before someone else's save of the same record."""
 
     change_form_template = "admin/editors/change_form.html"
+    save_on_top = True  # long change pages: Save without scrolling to the end
 
     def edit_token(self, obj):
         """What identifies the stored state of `obj`: its latest history row, and its updated_at where it has one."""
