@@ -9,15 +9,16 @@ from django.contrib.admin.actions import delete_selected
 from django.db import models, transaction
 from django.forms import Textarea
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
-from tracker.admin_base import EditorsAdmin, TabularInline
+from tracker.admin_base import EditorsAdmin, StackedInline, TabularInline
 
-from . import services
+from . import admin_steps, services
 from .admin_actions import record_status_change
 from .admin_forms import (
     HTTPS_URLS,
@@ -96,18 +97,23 @@ class SourceInline(TabularInline):
     verbose_name_plural = _("sources reporting the proposal")
 
 
-class StatusEventInline(TabularInline):
-    # Many columns: keep the note box small so the row fits a laptop screen.
-    formfield_overrides = {**HTTPS_URLS, models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 28})}}
+class StatusEventInline(StackedInline):
+    """The whole timeline, for corrections; everyday steps go through "Record a step". Each event is a compact
+    box of a few lines, so the page fits a laptop screen without scrolling sideways."""
+
+    formfield_overrides = {**HTTPS_URLS, models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
     model = StatusEvent
     formset = StatusEventFormSet
-    fields = [
-        "date", "date_approximate", "status", "source", "note", "authority", "handling_role", "reply_grade",
-        "reply_url", "reply_public", "verdict", "adopted_in",
-    ]
+    fieldsets = [(None, {"fields": [
+        ("date", "date_approximate", "status"),
+        ("source", "authority", "handling_role"),
+        ("reply_grade", "reply_url", "reply_public"),
+        ("verdict", "adopted_in"),
+        "note",
+    ]})]
     autocomplete_fields = ["source", "authority"]
     ordering = ["date", "id"]
-    extra = 1
+    extra = 0
     show_change_link = True
     verbose_name = _("status event")
     verbose_name_plural = _("timeline (status events, oldest first)")
@@ -133,7 +139,9 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     form = ProposalAdminForm
     resource_classes = [ProposalResource]
     formats = [CSV]
-    list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue"]
+    list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue",
+                    "record_step_link"]
+    change_form_template = "admin/proposals/proposal/change_form.html"
     list_filter = ["status", "session", "session__body", "kind", "themes", OverdueFilter]
     list_select_related = ["session__body"]
     search_fields = [
@@ -156,6 +164,19 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()
+
+    def get_urls(self):
+        record = path("<path:object_id>/record-step/", self.admin_site.admin_view(self.record_step_view),
+                      name="proposals_proposal_record_step")
+        return [record, *super().get_urls()]
+
+    def record_step_view(self, request, object_id):
+        return admin_steps.record_step_view(self, request, object_id)
+
+    @admin.display(description=_("next step"))
+    def record_step_link(self, proposal):
+        return format_html('<a href="{}">{}</a>', reverse("admin:proposals_proposal_record_step", args=[proposal.pk]),
+                           _("Record a step"))
 
     def changes_since(self, proposal, sent_token):
         """The proposal's own saves, and the timeline's: a step recorded elsewhere changes this page too."""

@@ -237,9 +237,18 @@ def test_standalone_event_admin_refuses_an_impossible_edit_and_deletion(editor_c
     assert Proposal.objects.get(pk=proposal.pk).status == Status.REPLIED
 
 
+def step_form(referrals=(), **fields):
+    """What the record-a-step form posts (also the bulk action's): the step, its source, referral rows."""
+    data = {"source_choice": "existing", **fields}
+    data.update(inline("referrals", [{"authority": authority.pk, "handling_role": role}
+                                     for authority, role in referrals]))
+    return data
+
+
 def bulk(client, proposals, **data):
+    form = step_form(**data) if "record_status_apply" in data else data
     return client.post(CHANGELIST, {
-        "action": "record_status_change", "_selected_action": [p.pk for p in proposals], **data})
+        "action": "record_status_change", "_selected_action": [p.pk for p in proposals], **form})
 
 
 def test_bulk_action_records_the_status_on_every_selected_proposal(editor_client, npc_session):
@@ -287,8 +296,11 @@ def test_bulk_action_form_asks_for_what_the_status_needs(editor_client, npc_sess
                     status=Status.REFERRED, source=report.pk, verdict="satisfied")
 
     assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert set(errors) == {"authority", "handling_role", "verdict"}
+    assert "Name at least one authority the proposal was referred to" in str(
+        response.context["referrals"].non_form_errors())
+    response = bulk(editor_client, [proposal], record_status_apply="1", date="2020-06-10",
+                    status=Status.REPLIED, source=report.pk)
+    assert set(response.context["form"].errors) == {"authority"}
     assert not StatusEvent.objects.exists()
 
 

@@ -18,6 +18,7 @@ from django.db import IntegrityError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -63,11 +64,38 @@ class SafeAutocompleteMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+def error_summary(adminform, inline_admin_formsets):
+    """Every error of a change form as (where, message, anchor): the banner at the top says what is wrong and
+    where, instead of only "Please correct the error below" with the reason a long way down the page."""
+    summary = []
+    form = adminform.form if adminform is not None else None
+    if form is not None and form.is_bound:
+        for name, errors in form.errors.items():
+            label = capfirst(form.fields[name].label) if name in form.fields else ""
+            summary += [(label, message, f"id_{name}" if name in form.fields else "") for message in errors]
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        if not formset.is_bound:
+            continue
+        heading = capfirst(inline.opts.verbose_name_plural)
+        summary += [(heading, message, f"{formset.prefix}-group") for message in formset.non_form_errors()]
+        for number, row in enumerate(formset.forms, start=1):
+            for name, errors in row.errors.items():
+                field = row.fields.get(name)
+                where = f"{capfirst(inline.opts.verbose_name)} {number}" + (f", {field.label}" if field else "")
+                anchor = f"id_{row.prefix}-{name}" if field else f"{formset.prefix}-{number - 1}"
+                summary += [(where, message, anchor) for message in errors]
+    return summary
+
+
 class StaleEditGuardMixin:
     """Refuses a save made from a page opened before someone else's save of the same record."""
 
     change_form_template = "admin/editors/change_form.html"
     save_on_top = True  # long change pages: Save without scrolling to the end
+
+    class Media:
+        js = ["js/editors.js"]
 
     def edit_token(self, obj):
         """What identifies the stored state of `obj`: its latest history row, and its updated_at where it has one."""
@@ -76,6 +104,7 @@ class StaleEditGuardMixin:
         return f"{latest or 0}:{updated_at.isoformat() if updated_at else ''}"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["error_summary"] = error_summary(context.get("adminform"), context.get("inline_admin_formsets", ()))
         if obj is not None and obj.pk is not None:
             # A refused save redisplays the token the editor's page was opened with, so saving again is refused
             # again until they reload; a fresh page gets the current one.

@@ -1,12 +1,15 @@
 """The list of proposals (filters, search, sort, pages) and one proposal with its timeline."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals import charts
+from proposals import charts, services
 from proposals.models import Proposal, Sponsorship
 from tracker.caching import cached_piece
 
@@ -102,7 +105,16 @@ def proposal_detail(request, pk, slug):
         "proposal": proposal, "events": events, "overdue_ids": overdue_ids, "overdue_since": overdue_since,
         "timeline": timeline, "milestone_rows": _first_of_each_milestone(rows),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
+        "record_step_url": _record_step_url(request, proposal),
     })
+
+
+def _record_step_url(request, proposal):
+    """The editors' record-a-step form, for a signed-in editor; None for readers, without touching their session."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES or not services.can_record_status(request.user):
+        return None
+    form = reverse("admin:proposals_proposal_record_step", args=[proposal.pk])
+    return f"{form}?{urlencode({'next': request.get_full_path()})}"
 
 
 def _first_of_each_milestone(rows):
