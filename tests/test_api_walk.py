@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from proposals.api.listing import proposal_values
-from proposals.api.pagination import keyset_page, orderings
 from proposals.lifecycle import Status
 from proposals.models import Proposal
 from proposals.services import record_status
+from tracker.api.pagination import keyset_page, orderings
 
 from . import factories
 

@@ -5,8 +5,9 @@ import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from tracker.api.pagination import keyset_page
+
 from .listing import proposal_rows, proposal_values
-from .pagination import keyset_page
 
 CHUNK_SIZE = 2000
 HEADER = [

@@ -7,12 +7,12 @@ from rest_framework import serializers
 
 from people.models import Affiliation, Company, CompanyEvent, Delegate, Membership
 from proposals.models import Authority, Body, Session, Source, Theme
+from tracker.api.base import ResourceViewSet
+from tracker.api.fields import LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.links import Links
+from tracker.api.pagination import orderings
 
-from .base import ResourceViewSet
-from .fields import LinkOrKeyField, ModelRulesMixin, self_link
 from .filters import DelegateFilter, SessionFilter
-from .links import Links
-from .pagination import orderings
 
 
 class ProposalsLinkField(serializers.SerializerMethodField):

@@ -12,8 +12,7 @@ from people.models import Delegate
 from proposals import services
 from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
-
-from .fields import LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import LinkOrKeyField, ModelRulesMixin, self_link
 
 
 class StatusEventSerializer(serializers.ModelSerializer):

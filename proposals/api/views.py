@@ -11,12 +11,13 @@ from rest_framework.renderers import BaseRenderer
 
 from proposals import services
 from proposals.models import Proposal, StatusEvent
+from tracker.api import conditional
+from tracker.api.base import ResourceViewSet
+from tracker.api.links import Links
+from tracker.api.pagination import KeysetPagination, orderings
 
-from . import conditional, export, listing
-from .base import ResourceViewSet
+from . import export, listing
 from .filters import ProposalFilter, StatusEventFilter
-from .links import Links
-from .pagination import KeysetPagination, orderings
 from .serializers import (
     ProposalDetailOutput,
     ProposalInputSerializer,

@@ -6,8 +6,9 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from proposals.api import reference
-from proposals.api.exceptions import not_found
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
+
+from .exceptions import not_found
 
 app_name = "api"
 
