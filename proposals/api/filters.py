@@ -86,19 +86,3 @@ class SessionFilter(AppliedFilterSet):
         if "year" in values:
             queryset = queryset.of_year(values["year"])
         return queryset
-
-
-class DelegateFilter(AppliedFilterSet):
-    body = SlugListFilter(Body, help_text="Bodies the delegate has sat in.")
-    company = SlugListFilter(Company, help_text="Companies the delegate holds a position at.")
-
-    class Meta:
-        model = Delegate
-        fields = []
-
-    def apply(self, queryset, values):
-        if "body" in values:
-            queryset = queryset.filter(memberships__body__in=values["body"])
-        if "company" in values:
-            queryset = queryset.filter(affiliations__company__in=values["company"])
-        return queryset.distinct() if values else queryset

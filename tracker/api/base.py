@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from . import conditional
 from .filters import StrictFilterBackend
-from .pagination import KeysetPagination
+from .pagination import KeysetPagination, orderings
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
@@ -120,3 +120,12 @@ class ResourceViewSet(viewsets.ModelViewSet):
             conditional.check_if_match(request, self.validators(instance)[0])
             self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# A resource addressed by its slug, listed in slug order. (A docstring here would become every operation's
+# description in the schema.)
+class SlugResourceViewSet(ResourceViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    orderings = orderings("slug")
+    default_ordering = "slug"
