@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from proposals.api.listing import proposal_values
+from proposals.api.representations import proposal_values
 from proposals.lifecycle import Status
 from proposals.models import Proposal
 from proposals.services import record_status

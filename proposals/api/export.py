@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tracker.api.pagination import keyset_page
 
-from .listing import proposal_rows, proposal_values
+from .representations import proposal_rows, proposal_values
 
 CHUNK_SIZE = 2000
 HEADER = [

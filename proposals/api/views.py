@@ -16,7 +16,7 @@ from tracker.api.base import ResourceViewSet
 from tracker.api.links import Links
 from tracker.api.pagination import KeysetPagination, orderings
 
-from . import export, listing
+from . import export, representations
 from .filters import ProposalFilter, StatusEventFilter
 from .serializers import (
     ProposalDetailOutput,
@@ -100,14 +100,14 @@ class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
         return wanted
 
     def page_queryset(self, queryset):
-        return listing.proposal_values(queryset)
+        return representations.proposal_values(queryset)
 
     def fetch_page(self, sliced_values):
-        fetch = listing.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
+        fetch = representations.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
         return fetch(sliced_values)
 
     def represent(self, instance):
-        return listing.proposal_detail(instance.pk, Links(self.request))
+        return representations.proposal_detail(instance.pk, Links(self.request))
 
     @extend_schema(
         summary="Record a status change",
@@ -155,18 +155,18 @@ class StatusEventViewSet(SyncOrderingMixin, ResourceViewSet):
     default_ordering = "-date"
 
     def page_queryset(self, queryset):
-        return listing.event_values(queryset)
+        return representations.event_values(queryset)
 
     def fetch_page(self, sliced_values):
-        return listing.event_page_fetcher(Links(self.request))(sliced_values)
+        return representations.event_page_fetcher(Links(self.request))(sliced_values)
 
     def represent(self, instance):
         return self.event_representation(self.request, instance)
 
     @staticmethod
     def event_representation(request, instance):
-        row = listing.event_values(StatusEvent.objects.filter(pk=instance.pk)).get()
-        return listing.event_dict(row, Links(request))
+        row = representations.event_values(StatusEvent.objects.filter(pk=instance.pk)).get()
+        return representations.event_dict(row, Links(request))
 
     @classmethod
     def as_response(cls, request, event, status_code):
