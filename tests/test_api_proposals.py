@@ -272,6 +272,15 @@ def test_not_modified_since_last_modified(client, cited):
     assert again.status_code == 304
 
 
+def test_a_read_is_not_refused_for_write_preconditions(client, cited):
+    """If-Match and If-Unmodified-Since guard writes (412 under the row lock); a GET answers in full."""
+    proposal = submitted(factories.proposal(), cited)
+    stale = {"HTTP_IF_MATCH": '"stale"', "HTTP_IF_UNMODIFIED_SINCE": "Tue, 01 Jan 2019 00:00:00 GMT"}
+
+    assert client.get(LIST, **stale).status_code == 200
+    assert client.get(f"{LIST}{proposal.pk}/", **stale).status_code == 200
+
+
 def test_missing_proposal_and_unknown_address_are_json_404(client):
     for url in [f"{LIST}999999/", "/api/v1/no-such-resource/"]:
         response = client.get(url)

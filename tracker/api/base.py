@@ -46,8 +46,8 @@ class ResourceViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         # The data version alone answers a conditional GET: no query for the list runs for a 304.
         etag, last_modified = conditional.list_validators(request, request.accepted_renderer.format)
-        if self._conditional(request) and conditional.is_not_modified(request, etag, last_modified):
-            return conditional.set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
+        if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
+            return unchanged
         return conditional.set_validators(super().list(request, *args, **kwargs), etag, last_modified)
 
     # Reads of one object
@@ -64,8 +64,8 @@ class ResourceViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         representation = None if hasattr(instance, "updated_at") else self.represent(instance)
         etag, last_modified = self.validators(instance, representation)
-        if self._conditional(request) and conditional.is_not_modified(request, etag, last_modified):
-            return conditional.set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
+        if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
+            return unchanged
         if representation is None:
             representation = self.represent(instance)
         return conditional.set_validators(Response(representation), etag, last_modified)

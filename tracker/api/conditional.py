@@ -8,14 +8,18 @@ when what a client read is no longer current, which is what If-Match compares ag
 
 import datetime
 import hashlib
+from types import SimpleNamespace
 
 import orjson
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_etags
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from tracker.caching import data_version
+
+READ_PRECONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 
 
 class PreconditionFailed(APIException):
@@ -46,19 +50,21 @@ def object_validators(instance, representation=None):
     return _quoted(instance._meta.label, orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)), None
 
 
-def _etags(header):
-    # Weak and strong forms of one tag compare equal for GET (RFC 9110, weak comparison).
-    return {tag.removeprefix("W/") for tag in parse_etags(header)}
+def not_modified(request, etag, last_modified=None):
+    """A 304 carrying the validators when the client's copy is still current; None when the read must answer.
 
-
-def is_not_modified(request, etag, last_modified=None):
-    """Whether a conditional GET may be answered 304 Not Modified."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match:
-        tags = _etags(if_none_match)
-        return "*" in tags or etag in tags
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return bool(since and last_modified and int(last_modified.timestamp()) <= since)
+    Django's `get_conditional_response` compares them as RFC 9110 section 13.2.2 orders: If-None-Match
+    (weak comparison) decides when it is sent, If-Modified-Since only otherwise. It is shown the read
+    preconditions alone: If-Match belongs to writes, checked under the row lock by `check_if_match`, and a
+    read is not refused for it.
+    """
+    read = SimpleNamespace(
+        method=request.method, path=request.path,
+        META={name: value for name, value in request.META.items() if name in READ_PRECONDITIONS},
+    )
+    seconds = None if last_modified is None else int(last_modified.timestamp())
+    answer = get_conditional_response(read, etag=etag, last_modified=seconds)
+    return None if answer is None else set_validators(answer, etag, last_modified)
 
 
 def check_if_match(request, current_etag):
