@@ -1,6 +1,7 @@
 """The proposal list and detail: representation, filters, paging, query counts, conditional GET."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from proposals.api import representations
 from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal
 from proposals.services import record_status
@@ -246,6 +248,19 @@ def test_list_query_count_does_not_grow_with_rows(client, cited):
     queries, _response = data_queries(client, LIST, {"page_size": 25, "theme": themes[0].slug})
     assert len(queries) == expected_list_queries() + 1  # + checking that the theme exists
     assert "DISTINCT" not in queries[-1].upper() and "COUNT(" not in " ".join(queries).upper()
+
+
+@pytest.mark.parametrize("default_vendor, other_vendor", [("sqlite", "postgresql"), ("postgresql", "sqlite")])
+def test_postgresql_array_columns_follow_the_querysets_database(monkeypatch, default_vendor, other_vendor):
+    """The SQL is chosen for the database a queryset reads from (`.using()`, a router), not the default one."""
+    vendors = {"default": SimpleNamespace(vendor=default_vendor), "reports": SimpleNamespace(vendor=other_vendor)}
+    monkeypatch.setattr(representations, "connections", vendors, raising=False)
+    on_reports = Proposal.objects.using("reports")
+
+    with_arrays = "theme_slugs" in representations.proposal_values(on_reports).query.annotations
+    assert with_arrays is (other_vendor == "postgresql")
+    assert representations.has_array_columns(on_reports) is (other_vendor == "postgresql")
+    assert representations.has_array_columns(Proposal.objects.all()) is (default_vendor == "postgresql")
 
 
 def test_conditional_get_on_list_and_detail(client, cited):
