@@ -1,6 +1,7 @@
 """The proposal list and detail: representation, filters, paging, query counts, conditional GET."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from proposals.api import representations
 from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal
 from proposals.services import record_status
@@ -248,11 +250,24 @@ def test_list_query_count_does_not_grow_with_rows(client, cited):
     assert "DISTINCT" not in queries[-1].upper() and "COUNT(" not in " ".join(queries).upper()
 
 
+@pytest.mark.parametrize("default_vendor, other_vendor", [("sqlite", "postgresql"), ("postgresql", "sqlite")])
+def test_postgresql_array_columns_follow_the_querysets_database(monkeypatch, default_vendor, other_vendor):
+    """The SQL is chosen for the database a queryset reads from (`.using()`, a router), not the default one."""
+    vendors = {"default": SimpleNamespace(vendor=default_vendor), "reports": SimpleNamespace(vendor=other_vendor)}
+    monkeypatch.setattr(representations, "connections", vendors, raising=False)
+    on_reports = Proposal.objects.using("reports")
+
+    with_arrays = "theme_slugs" in representations.proposal_values(on_reports).query.annotations
+    assert with_arrays is (other_vendor == "postgresql")
+    assert representations.has_array_columns(on_reports) is (other_vendor == "postgresql")
+    assert representations.has_array_columns(Proposal.objects.all()) is (default_vendor == "postgresql")
+
+
 def test_conditional_get_on_list_and_detail(client, cited):
     proposal = submitted(factories.proposal(), cited)
 
     listed = client.get(LIST)
-    assert listed["ETag"] and listed["Last-Modified"]
+    assert listed["ETag"]  # Last-Modified waits until the second of the last write is over (test_api_conditional)
     assert client.get(LIST, HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 304
     assert client.get(LIST, {"page_size": 2}, HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 200
 
@@ -266,10 +281,22 @@ def test_conditional_get_on_list_and_detail(client, cited):
 
 def test_not_modified_since_last_modified(client, cited):
     proposal = submitted(factories.proposal(), cited)
+    # Changed a while ago (an UPDATE moves no data version): its Last-Modified is settled and sent.
+    Proposal.objects.filter(pk=proposal.pk).update(updated_at=datetime.datetime(2024, 3, 5, 8, 0, tzinfo=datetime.UTC))
     detail = client.get(f"{LIST}{proposal.pk}/")
+    assert detail["Last-Modified"] == "Tue, 05 Mar 2024 08:00:00 GMT"
 
     again = client.get(f"{LIST}{proposal.pk}/", HTTP_IF_MODIFIED_SINCE=detail["Last-Modified"])
     assert again.status_code == 304
+
+
+def test_a_read_is_not_refused_for_write_preconditions(client, cited):
+    """If-Match and If-Unmodified-Since guard writes (412 under the row lock); a GET answers in full."""
+    proposal = submitted(factories.proposal(), cited)
+    stale = {"HTTP_IF_MATCH": '"stale"', "HTTP_IF_UNMODIFIED_SINCE": "Tue, 01 Jan 2019 00:00:00 GMT"}
+
+    assert client.get(LIST, **stale).status_code == 200
+    assert client.get(f"{LIST}{proposal.pk}/", **stale).status_code == 200
 
 
 def test_missing_proposal_and_unknown_address_are_json_404(client):

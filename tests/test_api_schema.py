@@ -62,7 +62,9 @@ def _json_schema(node):
     return converted
 
 
-def check(schema, response, path, method):
+def check(schema, response, path, method, expected_status):
+    """The request got the answer it was meant to, and that answer's body is the one the schema documents."""
+    assert response.status_code == expected_status, (path, method, response.status_code, response.content[:300])
     operation = schema["paths"][path][method]
     documented = operation["responses"][str(response.status_code)]
     if "content" not in documented:
@@ -92,42 +94,44 @@ def test_responses_match_the_schema(schema):
     editor = APIClient()
     editor.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
 
-    reads = [
-        ("/api/v1/proposals/", "/api/v1/proposals/", {}),
-        ("/api/v1/proposals/", "/api/v1/proposals/", {"include": "timeline", "theme": "5g"}),
-        ("/api/v1/proposals/", "/api/v1/proposals/", {"theme": "nope"}),
-        (f"/api/v1/proposals/{proposal.pk}/", "/api/v1/proposals/{id}/", {}),
-        ("/api/v1/proposals/999999/", "/api/v1/proposals/{id}/", {}),
-        ("/api/v1/status-events/", "/api/v1/status-events/", {}),
-        (f"/api/v1/status-events/{event.pk}/", "/api/v1/status-events/{id}/", {}),
-        ("/api/v1/delegates/", "/api/v1/delegates/", {}),
-        ("/api/v1/companies/xiaomi/", "/api/v1/companies/{slug}/", {}),
-        ("/api/v1/sessions/", "/api/v1/sessions/", {}),
-        ("/api/v1/bodies/", "/api/v1/bodies/", {}),
-        ("/api/v1/themes/5g/", "/api/v1/themes/{slug}/", {}),
-        ("/api/v1/authorities/", "/api/v1/authorities/", {}),
-        ("/api/v1/sources/", "/api/v1/sources/", {}),
-    ]
-    for url, path, query in reads:
-        check(schema, anonymous.get(url, query), path, "get")
-
     detail = f"/api/v1/proposals/{proposal.pk}/"
-    check(schema, anonymous.patch(detail, {"number": "1"}, format="json"), "/api/v1/proposals/{id}/", "patch")
+    reads = [
+        ("/api/v1/proposals/", "/api/v1/proposals/", {}, 200),
+        ("/api/v1/proposals/", "/api/v1/proposals/", {"include": "timeline", "theme": "5g"}, 200),
+        ("/api/v1/proposals/", "/api/v1/proposals/", {"theme": "nope"}, 400),
+        (detail, "/api/v1/proposals/{id}/", {}, 200),
+        ("/api/v1/proposals/999999/", "/api/v1/proposals/{id}/", {}, 404),
+        ("/api/v1/status-events/", "/api/v1/status-events/", {}, 200),
+        (f"/api/v1/status-events/{event.pk}/", "/api/v1/status-events/{id}/", {}, 200),
+        ("/api/v1/delegates/", "/api/v1/delegates/", {}, 200),
+        ("/api/v1/companies/xiaomi/", "/api/v1/companies/{slug}/", {}, 200),
+        ("/api/v1/sessions/", "/api/v1/sessions/", {}, 200),
+        ("/api/v1/bodies/", "/api/v1/bodies/", {}, 200),
+        ("/api/v1/themes/5g/", "/api/v1/themes/{slug}/", {}, 200),
+        ("/api/v1/authorities/", "/api/v1/authorities/", {}, 200),
+        ("/api/v1/sources/", "/api/v1/sources/", {}, 200),
+    ]
+    for url, path, query, expected in reads:
+        check(schema, anonymous.get(url, query), path, "get", expected)
+    current = anonymous.get(detail)["ETag"]
+    check(schema, anonymous.get(detail, HTTP_IF_NONE_MATCH=current), "/api/v1/proposals/{id}/", "get", 304)
+
+    patch = "/api/v1/proposals/{id}/"
+    check(schema, anonymous.patch(detail, {"number": "1"}, format="json"), patch, "patch", 401)
     etag = anonymous.get(detail)["ETag"]
-    check(schema, editor.patch(detail, {"number": "2"}, format="json"), "/api/v1/proposals/{id}/", "patch")
-    check(schema, editor.patch(detail, {"number": "3"}, format="json", HTTP_IF_MATCH=etag),
-          "/api/v1/proposals/{id}/", "patch")
+    check(schema, editor.patch(detail, {"number": "2"}, format="json"), patch, "patch", 200)
+    check(schema, editor.patch(detail, {"number": "3"}, format="json", HTTP_IF_MATCH=etag), patch, "patch", 412)
     check(schema, editor.post("/api/v1/proposals/", {"title_en": "T", "summary": "S", "session": "nope"},
-                              format="json"), "/api/v1/proposals/", "post")
+                              format="json"), "/api/v1/proposals/", "post", 400)
     check(schema, editor.post("/api/v1/proposals/", {"title_en": "T", "summary": "S",
                                                      "session": proposal.session.slug}, format="json"),
-          "/api/v1/proposals/", "post")
+          "/api/v1/proposals/", "post", 201)
     record = "/api/v1/proposals/{id}/status-events/"
     check(schema, editor.post(f"{detail}status-events/", {"date": "2020-09-01", "status": "replied",
                                                           "source": cited.pk, "authority": "miit",
-                                                          "reply_grade": "B"}, format="json"), record, "post")
+                                                          "reply_grade": "B"}, format="json"), record, "post", 201)
     check(schema, editor.post(f"{detail}status-events/", {"date": "2020-09-02", "status": "submitted",
-                                                          "source": cited.pk}, format="json"), record, "post")
+                                                          "source": cited.pk}, format="json"), record, "post", 400)
 
 
 def test_docs_work_offline(client):

@@ -8,13 +8,14 @@ import orjson
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
-from proposals.api.listing import proposal_values
-from proposals.api.pagination import keyset_page, orderings
+from proposals.api.representations import proposal_values
 from proposals.lifecycle import Status
 from proposals.models import Proposal
 from proposals.services import record_status
+from tracker.api.pagination import KeysetPagination, keyset_page, orderings
 
 from . import factories
 
@@ -183,3 +184,19 @@ def test_walk_query_is_served_by_the_walk_index_without_a_sort(mixed):
         cursor_.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor_.fetchall())
     assert "proposal_status_walk_idx" in plan and "Sort" not in plan, plan
+
+
+def test_keyset_pagination_follows_drfs_pagination_contract(mixed):
+    """paginate_queryset(queryset, request, view) gives the page's rows; get_paginated_response wraps them."""
+    class View:  # only what the paginator asks of a view; rows stay model instances by default
+        orderings = orderings("id")
+        default_ordering = "-id"
+
+    paginator = KeysetPagination()
+    request = Request(APIRequestFactory().get(LIST, {"page_size": 4}))
+    rows = paginator.paginate_queryset(Proposal.objects.all(), request, view=View())
+
+    assert all(isinstance(row, Proposal) for row in rows)
+    assert [row.id for row in rows] == sorted(Proposal.objects.values_list("id", flat=True), reverse=True)[:4]
+    body = paginator.get_paginated_response([row.id for row in rows]).data
+    assert body["results"] == [row.id for row in rows] and "cursor=" in body["next"]

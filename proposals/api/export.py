@@ -5,8 +5,9 @@ import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from .listing import proposal_rows, proposal_values
-from .pagination import keyset_page
+from tracker.api.pagination import dict_key, keyset_page
+
+from .representations import proposal_rows, proposal_values
 
 CHUNK_SIZE = 2000
 HEADER = [
@@ -48,14 +49,13 @@ def csv_chunks(queryset, ordering, links, chunk_size=None):
     writer = csv.writer(_Echo())
     today = timezone.localdate()
     yield writer.writerow(HEADER)
-    values = proposal_values(queryset)
 
-    def key(row):
-        return row[ordering.field], row["id"]
+    def fetch(sliced_queryset):
+        return proposal_rows(proposal_values(sliced_queryset))
 
     position = None  # the start
     while True:
-        rows, position = keyset_page(values, ordering, position, chunk_size, fetch=proposal_rows, key=key)
+        rows, position = keyset_page(queryset, ordering, position, chunk_size, fetch=fetch, key=dict_key(ordering))
         yield "".join(writer.writerow(_line(row, links, today)) for row in rows)
         if position is None:
             return

@@ -1,6 +1,6 @@
 """Proposal and status-event input, and the documented shape of what the API returns for them.
 
-Reads are built as plain dicts in `listing.py` for speed; the `*Output` serializers here describe that
+Reads are built as plain dicts in `representations.py` for speed; the `*Output` serializers here describe that
 shape for the OpenAPI schema only (a test checks real responses against the schema).
 """
 
@@ -12,8 +12,7 @@ from people.models import Delegate
 from proposals import services
 from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
-
-from .fields import LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import LinkOrKeyField, ModelRulesMixin, self_link
 
 
 class StatusEventSerializer(serializers.ModelSerializer):

@@ -11,12 +11,13 @@ from rest_framework.renderers import BaseRenderer
 
 from proposals import services
 from proposals.models import Proposal, StatusEvent
+from tracker.api import conditional
+from tracker.api.base import PlainDictListMixin, ResourceViewSet
+from tracker.api.links import Links
+from tracker.api.pagination import KeysetPagination, orderings
 
-from . import conditional, export, listing
-from .base import ResourceViewSet
+from . import export, representations
 from .filters import ProposalFilter, StatusEventFilter
-from .links import Links
-from .pagination import KeysetPagination, orderings
 from .serializers import (
     ProposalDetailOutput,
     ProposalInputSerializer,
@@ -59,12 +60,6 @@ class SyncOrderingMixin:
             raise ValidationError({"ordering": [_("With updated_since the only ordering is updated_at.")]})
         return SYNC_ORDERING
 
-    def row_key(self, ordering):
-        return lambda row: (row[ordering.field], row["id"])
-
-    def represent_page(self, rows):
-        return rows  # already represented by the `values()` fetch
-
 
 include_parameter = OpenApiParameter(
     "include", OpenApiTypes.STR, enum=sorted(INCLUDES),
@@ -84,7 +79,7 @@ include_parameter = OpenApiParameter(
     update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
     partial_update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
 )
-class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
+class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
     queryset = Proposal.objects.all()
     serializer_class = ProposalInputSerializer
     filterset_class = ProposalFilter
@@ -98,15 +93,12 @@ class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
             raise ValidationError({"include": [_("Choose from: %(choices)s.") % {"choices": ", ".join(INCLUDES)}]})
         return wanted
 
-    def page_queryset(self, queryset):
-        return listing.proposal_values(queryset)
-
-    def fetch_page(self, sliced_values):
-        fetch = listing.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
-        return fetch(sliced_values)
+    def fetch_page(self, sliced_queryset):
+        fetch = representations.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
+        return fetch(representations.proposal_values(sliced_queryset))
 
     def represent(self, instance):
-        return listing.proposal_detail(instance.pk, Links(self.request))
+        return representations.proposal_detail(instance.pk, Links(self.request))
 
     @extend_schema(
         summary="Record a status change",
@@ -135,8 +127,8 @@ class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
     def export(self, request):
         self.extra_query_params = ("ordering",)  # the whole list in one response: no cursor, no page size
         queryset = self.filter_queryset(self.get_queryset())
-        name = KeysetPagination(self).ordering_name(request, self.list_ordering_default())
-        return export.streaming_csv(queryset, self.orderings[name], Links(request))
+        _name, ordering = KeysetPagination().ordering(request, self)
+        return export.streaming_csv(queryset, ordering, Links(request))
 
 
 @extend_schema_view(
@@ -144,28 +136,26 @@ class ProposalViewSet(SyncOrderingMixin, ResourceViewSet):
         summary="List status events",
         description="Every timeline's steps. Default order: latest date first; with `updated_since`, oldest change "
         "first.",
+        responses=StatusEventSerializer(many=True),
     ),
 )
-class StatusEventViewSet(SyncOrderingMixin, ResourceViewSet):
+class StatusEventViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
     queryset = StatusEvent.objects.all()
     serializer_class = StatusEventSerializer
     filterset_class = StatusEventFilter
     orderings = orderings("date", "updated_at", "id")
     default_ordering = "-date"
 
-    def page_queryset(self, queryset):
-        return listing.event_values(queryset)
-
-    def fetch_page(self, sliced_values):
-        return listing.event_page_fetcher(Links(self.request))(sliced_values)
+    def fetch_page(self, sliced_queryset):
+        return representations.event_page_fetcher(Links(self.request))(representations.event_values(sliced_queryset))
 
     def represent(self, instance):
         return self.event_representation(self.request, instance)
 
     @staticmethod
     def event_representation(request, instance):
-        row = listing.event_values(StatusEvent.objects.filter(pk=instance.pk)).get()
-        return listing.event_dict(row, Links(request))
+        row = representations.event_values(StatusEvent.objects.filter(pk=instance.pk)).get()
+        return representations.event_dict(row, Links(request))
 
     @classmethod
     def as_response(cls, request, event, status_code):

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 50
@@ -117,12 +118,22 @@ def _walk_queryset(queryset, ordering, position):
     return queryset.order_by(*order[:1] if field == "id" else order)
 
 
+def attribute_key(ordering):
+    """The key of a model instance row: its ordering field and id, read as attributes."""
+    return lambda row: (getattr(row, ordering.field), row.id)
+
+
+def dict_key(ordering):
+    """The key of a plain dict row (from `values()`, or a representation built from one)."""
+    return lambda row: (row[ordering.field], row["id"])
+
+
 def keyset_page(queryset, ordering, position, size, fetch=list, key=None):
     """(rows, next position or None): up to `size` rows after `position` (None: the first page), in one query.
 
     `fetch` turns a sliced queryset into rows (model instances, dicts…); `key(row)` gives (value, id).
     """
-    key = key or (lambda row: (getattr(row, ordering.field), row.id))
+    key = key or attribute_key(ordering)
     found = fetch(_walk_queryset(queryset, ordering, position)[: size + 1])
     rows = found[:size]
     if len(found) <= size:
@@ -136,9 +147,13 @@ def _to_text(value):
 
 
 class KeysetPagination(BasePagination):
-    """Reads `ordering`, `cursor` and `page_size` from the request and pages a queryset by keyset.
+    """DRF pagination by keyset: reads `ordering`, `cursor` and `page_size`, and fetches one page in one query.
 
-    Views give the orderings they allow (`orderings`), their default, and how a row yields its key.
+    The view names the orderings it allows (`orderings`, see `orderings()`) and its default
+    (`default_ordering`, or `list_ordering_default()` when the request decides). Two optional hooks say how
+    a page's rows are read: `fetch_page(sliced_queryset)` turns the sliced queryset into rows (model
+    instances by default), and `row_key(ordering)` gives a function row -> (ordering value, id) for the
+    next cursor (attribute access by default).
     """
 
     cursor_query_param = "cursor"
@@ -146,16 +161,15 @@ class KeysetPagination(BasePagination):
     ordering_query_param = "ordering"
     query_params = (cursor_query_param, page_size_query_param, ordering_query_param)
 
-    def __init__(self, view=None):
-        self.view = view
-
-    def ordering_name(self, request, default):
+    def ordering(self, request, view):
+        """(name, Ordering) the request asks for, or the view's default; a 400 naming `ordering` otherwise."""
+        default = view.list_ordering_default() if hasattr(view, "list_ordering_default") else view.default_ordering
         name = request.query_params.get(self.ordering_query_param) or default
-        if name not in self.view.orderings:
-            choices = ", ".join(self.view.orderings)
+        if name not in view.orderings:
+            choices = ", ".join(view.orderings)
             message = _("Choose one of: %(choices)s.") % {"choices": choices}
             raise ValidationError({self.ordering_query_param: [message]})
-        return name
+        return name, view.orderings[name]
 
     def page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -167,13 +181,14 @@ class KeysetPagination(BasePagination):
             )
         return int(raw)
 
-    def paginate(self, queryset, request, *, default_ordering, fetch=list, key=None):
-        """The page's rows; `next_link` is set afterwards for the response."""
-        name = self.ordering_name(request, default_ordering)
-        ordering = self.view.orderings[name]
+    def paginate_queryset(self, queryset, request, view=None):
+        """The rows of the page the request asks for; the link to the next page is kept for the response."""
+        name, ordering = self.ordering(request, view)
         model_field = queryset.model._meta.get_field(ordering.field)
         raw_cursor = request.query_params.get(self.cursor_query_param)
         position = decode_cursor(raw_cursor, name, ordering, model_field.to_python) if raw_cursor else None
+        fetch = getattr(view, "fetch_page", list)
+        key = view.row_key(ordering) if hasattr(view, "row_key") else None
         rows, following = keyset_page(queryset, ordering, position, self.page_size(request), fetch, key)
         self.next_link = None
         if following is not None:
@@ -182,8 +197,6 @@ class KeysetPagination(BasePagination):
         return rows
 
     def get_paginated_response(self, data):
-        from rest_framework.response import Response
-
         return Response({"next": self.next_link, "results": data})
 
     def get_paginated_response_schema(self, schema):

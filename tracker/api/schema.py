@@ -90,7 +90,8 @@ class APIAutoSchema(AutoSchema):
                 OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
                                  description="Validator of this representation."),
                 OpenApiParameter("Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
-                                 description="When the data behind this representation last changed."),
+                                 description="When the data behind this representation last changed; "
+                                 "sent once that second is over."),
             ]
         if action in CONDITIONAL_WRITES:
             parameters.append(

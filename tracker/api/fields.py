@@ -1,10 +1,11 @@
-"""Relation fields that show an absolute URL and accept either that URL or the bare slug or id."""
+"""Relation fields that show an absolute URL (and accept that URL or the bare slug or id), and model-rule checks."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .links import RESOURCES
+from .links import RESOURCES, Links
 
 
 @extend_schema_field({"type": "string", "format": "uri", "description": "URL (a slug or id is accepted on input)."})
@@ -23,6 +24,18 @@ class LinkOrKeyField(serializers.HyperlinkedRelatedField):
             except (TypeError, ValueError):
                 self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class FilteredListLinkField(serializers.SerializerMethodField):
+    """Another resource's list filtered on this object: e.g. a theme's `proposals` is every proposal on it."""
+
+    def __init__(self, resource, parameter, **kwargs):
+        self.resource, self.parameter = resource, parameter
+        super().__init__(help_text=f"The {RESOURCES[resource][0]} list filtered with `{parameter}`.", **kwargs)
+
+    def to_representation(self, instance):
+        return Links(self.context.get("request")).filtered_list(self.resource, self.parameter, instance.slug)
 
 
 def self_link(resource):

@@ -1,14 +1,25 @@
 """What every API resource shares: keyset-paged lists, HTTP validators on reads, If-Match on writes."""
 
 from django.db import transaction
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from . import conditional
 from .filters import StrictFilterBackend
-from .pagination import KeysetPagination
+from .pagination import KeysetPagination, attribute_key, dict_key, orderings
+
+
+class PassThroughSerializer(serializers.BaseSerializer):
+    """A row that is already its own representation (a plain dict built from `values()`), handed on as it is.
+
+    The list of such a resource goes through DRF's list like any other; the schema documents the real shape
+    with `extend_schema`, since this serializer describes none.
+    """
+
+    def to_representation(self, instance):
+        return instance
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
@@ -18,37 +29,26 @@ class ResourceViewSet(viewsets.ModelViewSet):
     default_ordering = None
     extra_query_params = ()
 
-    # Lists
+    # Lists: DRF's ListModelMixin.list (filter_queryset, paginate_queryset, the serializer, the paginated
+    # response). These hooks tell the keyset paginator the order, and how a page's rows are read and keyed.
 
     def list_ordering_default(self):
         return self.default_ordering
 
     def fetch_page(self, sliced_queryset):
-        """Rows of one page: model instances by default (their keys are read for the next cursor)."""
+        """Rows of one page: model instances by default."""
         return list(sliced_queryset)
 
-    def represent_page(self, rows):
-        return self.get_serializer(rows, many=True).data
-
-    def page_queryset(self, queryset):
-        return queryset
+    def row_key(self, ordering):
+        """row -> (ordering value, id), for the next page's cursor."""
+        return attribute_key(ordering)
 
     def list(self, request, *args, **kwargs):
+        # The data version alone answers a conditional GET: no query for the list runs for a 304.
         etag, last_modified = conditional.list_validators(request, request.accepted_renderer.format)
-        if self._conditional(request) and conditional.is_not_modified(request, etag, last_modified):
-            return conditional.set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
-        queryset = self.filter_queryset(self.get_queryset())
-        paginator = self.pagination_class(self)
-        ordering = self.orderings[paginator.ordering_name(request, self.list_ordering_default())]
-        rows = paginator.paginate(
-            self.page_queryset(queryset), request, default_ordering=self.list_ordering_default(),
-            fetch=self.fetch_page, key=self.row_key(ordering),
-        )
-        response = paginator.get_paginated_response(self.represent_page(rows))
-        return conditional.set_validators(response, etag, last_modified)
-
-    def row_key(self, ordering):
-        return None  # model instances: attribute access
+        if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
+            return unchanged
+        return conditional.set_validators(super().list(request, *args, **kwargs), etag, last_modified)
 
     # Reads of one object
 
@@ -64,8 +64,8 @@ class ResourceViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         representation = None if hasattr(instance, "updated_at") else self.represent(instance)
         etag, last_modified = self.validators(instance, representation)
-        if self._conditional(request) and conditional.is_not_modified(request, etag, last_modified):
-            return conditional.set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
+        if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
+            return unchanged
         if representation is None:
             representation = self.represent(instance)
         return conditional.set_validators(Response(representation), etag, last_modified)
@@ -120,3 +120,23 @@ class ResourceViewSet(viewsets.ModelViewSet):
             conditional.check_if_match(request, self.validators(instance)[0])
             self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# A resource addressed by its slug, listed in slug order. (A comment, not a docstring: see PlainDictListMixin.)
+class SlugResourceViewSet(ResourceViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    orderings = orderings("slug")
+    default_ordering = "slug"
+
+
+# For a ResourceViewSet whose `fetch_page` returns each row's representation as a plain dict already.
+# (A comment, not a docstring: the schema would show a docstring as the operations' description.)
+class PlainDictListMixin:
+    def get_serializer_class(self):
+        if self.action == "list":
+            return PassThroughSerializer
+        return super().get_serializer_class()
+
+    def row_key(self, ordering):
+        return dict_key(ordering)

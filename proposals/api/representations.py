@@ -6,7 +6,7 @@ databases get the same dicts from a second and third query batched over the page
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.db import connections
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -33,24 +33,33 @@ def _array_columns():
     return {"theme_slugs": ArraySubquery(themes), "sponsor_slugs": ArraySubquery(sponsors), "lead_slug": Subquery(lead)}
 
 
+def has_array_columns(queryset):
+    """Whether the database this queryset reads from evaluates ARRAY(subquery) columns (PostgreSQL does).
+
+    Asked of the queryset's own database, not the default one: a queryset `.using()` another alias, or
+    sent to a replica by a router, is compiled for that database.
+    """
+    return connections[queryset.db].vendor == "postgresql"
+
+
 def proposal_values(queryset):
     """The queryset as rows for `proposal_page_fetcher`, with the array columns where the database has them."""
-    if connection.vendor == "postgresql":
+    if has_array_columns(queryset):
         return queryset.values(*PROPOSAL_FIELDS, **_array_columns())
     return queryset.values(*PROPOSAL_FIELDS)
 
 
-def _attach_relations(rows):
+def _attach_relations(rows, using):
     """The portable path: themes and sponsors of the page's proposals, two queries for the whole page."""
     by_id = {row["id"]: row for row in rows}
     for row in rows:
         row["theme_slugs"], row["sponsor_slugs"], row["lead_slug"] = [], [], None
     if not by_id:
         return
-    links = ThemeLink.objects.filter(proposal_id__in=by_id).order_by("theme__slug")
+    links = ThemeLink.objects.using(using).filter(proposal_id__in=by_id).order_by("theme__slug")
     for proposal_id, slug in links.values_list("proposal_id", "theme__slug"):
         by_id[proposal_id]["theme_slugs"].append(slug)
-    sponsorships = Sponsorship.objects.filter(proposal_id__in=by_id).order_by("-is_lead", "order", "id")
+    sponsorships = Sponsorship.objects.using(using).filter(proposal_id__in=by_id).order_by("-is_lead", "order", "id")
     for proposal_id, slug, is_lead in sponsorships.values_list("proposal_id", "delegate__slug", "is_lead"):
         by_id[proposal_id]["sponsor_slugs"].append(slug)
         if is_lead:
@@ -61,7 +70,7 @@ def proposal_rows(sliced_values):
     """The rows of a sliced `proposal_values()` queryset, each with its theme and sponsor slugs."""
     rows = list(sliced_values)
     if rows and "theme_slugs" not in rows[0]:
-        _attach_relations(rows)
+        _attach_relations(rows, using=sliced_values.db)
     return rows
 
 
@@ -97,7 +106,7 @@ def proposal_page_fetcher(links, *, with_timeline=False):
     def fetch(sliced_values):
         items = [proposal_dict(row, links, today) for row in proposal_rows(sliced_values)]
         if with_timeline:
-            attach_timelines(items, links)
+            attach_timelines(items, links, using=sliced_values.db)
         return items
 
     return fetch
@@ -136,14 +145,14 @@ def event_values(queryset):
     return queryset.values(*EVENT_FIELDS)
 
 
-def attach_timelines(items, links):
-    """Each proposal's full timeline, in timeline order, for a whole page in one query."""
+def attach_timelines(items, links, using=None):
+    """Each proposal's full timeline, in timeline order, for a whole page in one query (on the page's database)."""
     by_id = {item["id"]: item for item in items}
     for item in items:
         item["timeline"] = []
     if not by_id:
         return
-    events = StatusEvent.objects.filter(proposal_id__in=by_id).order_by("proposal_id", "date", "id")
+    events = StatusEvent.objects.using(using).filter(proposal_id__in=by_id).order_by("proposal_id", "date", "id")
     for row in event_values(events):
         by_id[row["proposal_id"]]["timeline"].append(event_dict(row, links))
 

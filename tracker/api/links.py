@@ -34,6 +34,6 @@ class Links:
         prefix = f"{self.root}{RESOURCES[resource][0]}/"
         return [f"{prefix}{key}/" for key in keys or ()]
 
-    def proposals_filtered(self, parameter, value):
-        """The proposal list filtered on one object, e.g. every proposal on a theme."""
-        return f"{self.root}proposals/?{parameter}={value}"
+    def filtered_list(self, resource, parameter, value):
+        """The list of `resource` filtered on one object, e.g. every proposal on a theme."""
+        return f"{self.root}{RESOURCES[resource][0]}/?{parameter}={value}"

@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 from rest_framework.reverse import reverse
 
+from people.api import CompanyViewSet, DelegateViewSet
 from proposals.api import reference
-from proposals.api.exceptions import not_found
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
+
+from .exceptions import not_found
 
 app_name = "api"
 
@@ -34,8 +36,8 @@ router.register("bodies", reference.BodyViewSet, basename="body")
 router.register("themes", reference.ThemeViewSet, basename="theme")
 router.register("authorities", reference.AuthorityViewSet, basename="authority")
 router.register("sources", reference.SourceViewSet, basename="source")
-router.register("delegates", reference.DelegateViewSet, basename="delegate")
-router.register("companies", reference.CompanyViewSet, basename="company")
+router.register("delegates", DelegateViewSet, basename="delegate")
+router.register("companies", CompanyViewSet, basename="company")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,109 @@
+"""HTTP validators: ETag and Last-Modified on reads (304 when unchanged), If-Match on writes (412 when stale).
+
+A list's ETag is the site-wide data version (moved on by every write, see `tracker.caching`) plus the exact
+request, so an unchanged list is answered 304 before any query runs. An object's ETag comes from its
+`updated_at` where it has one, otherwise from a hash of its representation; either way it changes exactly
+when what a client read is no longer current, which is what If-Match compares against. Last-Modified, whole
+seconds only, is sent once the second of the last change is over (`settled_last_modified`).
+"""
+
+import datetime
+import hashlib
+from types import SimpleNamespace
+
+import orjson
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, parse_etags
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from tracker.caching import data_version
+
+READ_PRECONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+ONE_SECOND = datetime.timedelta(seconds=1)
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "This resource changed since you read it: its ETag no longer matches If-Match. Read it again and retry."
+    )
+    default_code = "precondition_failed"
+
+
+def _quoted(*parts):
+    digest = hashlib.blake2b("|".join(str(part) for part in parts).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def _whole_seconds(moment):
+    """Seconds since the epoch, rounded down; exact, where a float timestamp can round up near a second's end."""
+    return (moment - EPOCH) // ONE_SECOND
+
+
+def settled_last_modified(changed_second):
+    """The Last-Modified (epoch seconds) of a change made in `changed_second`; None while that second runs.
+
+    HTTP dates count whole seconds. Sent while its second is still running, a Last-Modified could be shared
+    by this version and one written later in the same second, and a client sending it as If-Modified-Since
+    would get a 304 for a representation that changed. Once the second has passed, every later change falls
+    in a later second, so the date tells versions apart (RFC 9110, section 8.8.2.2). Until then the ETag is
+    the only validator, for the header and for comparing If-Modified-Since alike.
+    """
+    if changed_second is None or changed_second >= _whole_seconds(timezone.now()):
+        return None
+    return changed_second
+
+
+def list_validators(request, renderer_format):
+    """(ETag, Last-Modified seconds or None) of any list or read that depends on the whole data set."""
+    version = data_version()  # nanoseconds since the epoch of the last write
+    etag = _quoted("list", version, request.get_full_path(), renderer_format)
+    return etag, settled_last_modified(version // 1_000_000_000)
+
+
+def object_validators(instance, representation=None):
+    """(ETag, Last-Modified seconds or None) of one object as the API shows it."""
+    updated_at = getattr(instance, "updated_at", None)
+    if updated_at is not None:
+        etag = _quoted(instance._meta.label, instance.pk, updated_at.isoformat())
+        return etag, settled_last_modified(_whole_seconds(updated_at))
+    return _quoted(instance._meta.label, orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)), None
+
+
+def not_modified(request, etag, last_modified=None):
+    """A 304 carrying the validators when the client's copy is still current; None when the read must answer.
+
+    Django's `get_conditional_response` compares them as RFC 9110 section 13.2.2 orders: If-None-Match
+    (weak comparison) decides when it is sent, If-Modified-Since only otherwise. It is shown the read
+    preconditions alone: If-Match belongs to writes, checked under the row lock by `check_if_match`, and a
+    read is not refused for it.
+    """
+    read = SimpleNamespace(
+        method=request.method, path=request.path,
+        META={name: value for name, value in request.META.items() if name in READ_PRECONDITIONS},
+    )
+    answer = get_conditional_response(read, etag=etag, last_modified=last_modified)
+    return None if answer is None else set_validators(answer, etag, last_modified)
+
+
+def check_if_match(request, current_etag):
+    """Refuse a write made against a representation that is no longer current."""
+    if_match = request.headers.get("If-Match")
+    if not if_match:
+        return
+    tags = set(parse_etags(if_match))  # strong comparison: a weak tag never matches
+    if "*" not in tags and current_etag not in tags:
+        raise PreconditionFailed()
+
+
+def set_validators(response, etag, last_modified=None):
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    # Validators, not freshness: clients and caches revalidate every time, and get a 304 when nothing changed.
+    response["Cache-Control"] = "no-cache"
+    return response
