@@ -127,8 +127,9 @@ def test_two_editors_saving_one_timeline_at_once_never_get_a_server_error(round_
                                       new_events=[event_row(D(2020, 6, 1), Status.WITHDRAWN, cited)])
     file = existing_proposal_form(proposal, events=[(submitted, {})],
                                   new_events=[event_row(D(2020, 6, 10), Status.FILED, cited)])
-    co_signer = factories.delegate()
+    co_signer = factories.seated_delegate(session)
     lead = proposal.sponsorships.get()
+    factories.seat(lead.delegate, session)
     for data in (withdraw, file):  # both also add the same co-sponsor: a unique pair in the database
         data.update(inline("sponsorships", [
             {"id": lead.pk, "proposal": proposal.pk, "delegate": lead.delegate_id, "is_lead": "on", "order": 0},
