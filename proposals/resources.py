@@ -10,29 +10,12 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from people.models import Delegate
+from tracker.spreadsheets import escape_formula, unescape_formula
 
 from . import services
 from .models import Proposal, Session, Theme
 
-# A cell beginning with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP, "CSV
-# injection"); tab and carriage return can hide one. django-import-export's own setting only strips a
-# leading "=", so the escape is done here: a leading apostrophe makes the spreadsheet show text.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-ESCAPE = "'"
 SEPARATOR = ","
-
-
-def _reads_as_formula(value):
-    """True for a formula and for an already escaped one, so that escaping can be undone exactly."""
-    return isinstance(value, str) and value.lstrip(ESCAPE).startswith(FORMULA_TRIGGERS)
-
-
-def escape_formula(value):
-    return ESCAPE + value if _reads_as_formula(value) else value
-
-
-def unescape_formula(value):
-    return value[1:] if _reads_as_formula(value) and value.startswith(ESCAPE) else value
 
 
 def split_slugs(value):

@@ -129,7 +129,7 @@ def test_current_if_match_writes_and_returns_the_new_etag(editor_client, proposa
 def test_create_proposal_with_slugs_and_kind_rule(editor_client):
     session = factories.session(body=factories.body(slug="cppcc", kind="conference"))
     factories.theme(slug="5g")
-    lead, cosigner = factories.delegate(), factories.delegate()
+    lead, cosigner = factories.seated_delegate(session), factories.seated_delegate(session)
     payload = {"title_en": "5G as a public utility", "summary": "Treat 5G like water and power.",
                "session": session.slug, "themes": ["5g"], "sponsors": [lead.slug, cosigner.slug],
                "kind": "cppcc_proposal"}

@@ -122,3 +122,22 @@ def test_the_api_follows_that_rule(codenames, status):
     response = api.post(f"/api/v1/proposals/{proposal.pk}/status-events/",
                         {"date": "2020-05-22", "status": "submitted", "source": factories.source().pk}, format="json")
     assert response.status_code == status, response.content
+
+
+def test_the_api_writes_sponsors_through_set_sponsors_and_refuses_a_sponsor_without_a_seat():
+    from rest_framework.test import APIClient
+
+    session = factories.session(opened_on=D(2020, 5, 22))
+    old_lead, new_lead = factories.seated_delegate(session), factories.seated_delegate(session)
+    proposal = factories.proposal(session=session, sponsors=[old_lead, new_lead])
+    kept = proposal.sponsorships.get(delegate=new_lead).pk
+    api = APIClient()
+    api.force_authenticate(factories.editor())
+    url = f"/api/v1/proposals/{proposal.pk}/"
+    assert api.patch(url, {"sponsors": [new_lead.slug, old_lead.slug]}, format="json").status_code == 200
+    assert sponsors_of(proposal)[0] == (new_lead.slug, True)
+    assert proposal.sponsorships.get(delegate=new_lead).pk == kept
+    outsider = factories.delegate()
+    refused = api.patch(url, {"sponsors": [outsider.slug]}, format="json")
+    assert refused.status_code == 400 and "held no seat" in refused.json()["sponsors"][0]
+    assert sponsors_of(proposal)[0] == (new_lead.slug, True)

@@ -133,7 +133,7 @@ def test_the_export_and_the_api_read_the_stored_deadline(client, proposal, cited
     _referral, _reply, rehandling = rehandled(proposal, cited, ministry)
     rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/api/v1/proposals/export/").streaming_content)
                                            .decode())))
-    assert [(row["reply_due_on"], row["overdue"]) for row in rows] == [("2020-10-01", "True")]
+    assert [(row["reply_due_on"], row["overdue"]) for row in rows] == [("2020-10-01", "true")]
     body = client.get(f"/api/v1/proposals/{proposal.pk}/").json()
     assert body["reply_due_on"] == "2020-10-01" and body["overdue"] is True
 

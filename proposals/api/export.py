@@ -5,7 +5,9 @@ import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from proposals import lifecycle
 from tracker.api.pagination import dict_key, keyset_page
+from tracker.spreadsheets import cell
 
 from .representations import proposal_rows, proposal_values
 
@@ -14,16 +16,6 @@ HEADER = [
     "id", "url", "title_en", "title_zh", "kind", "number", "session", "status", "status_date", "reply_due_on",
     "overdue", "themes", "sponsors", "lead_sponsor", "created_at", "updated_at",
 ]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a leading quote disarms it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
 
 class _Echo:
     """A file-like object whose `write` hands back the line, so csv.writer can feed a generator."""
@@ -36,11 +28,11 @@ def _line(row, links, today):
     due = row["reply_due_on"]
     values = [
         row["id"], links.of("proposal", row["id"]), row["title_en"], row["title_zh"], row["kind"], row["number"],
-        row["session__slug"], row["status"], row["status_date"], due, due is not None and due < today,
+        row["session__slug"], row["status"], row["status_date"], due, lifecycle.is_overdue(due, today),
         ";".join(row["theme_slugs"] or ()), ";".join(row["sponsor_slugs"] or ()), row["lead_slug"],
         row["created_at"], row["updated_at"],
     ]
-    return [safe_cell(value) for value in values]
+    return [cell(value) for value in values]
 
 
 def csv_chunks(queryset, ordering, links, chunk_size=None):

@@ -19,7 +19,8 @@ PROPOSAL_FIELDS = (
 )
 EVENT_FIELDS = (
     "id", "proposal_id", "date", "date_approximate", "status", "note", "source_id", "authority__slug",
-    "handling_role", "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in", "created_at", "updated_at",
+    "handling_role", "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in", "reply_due_on",
+    "reply_owed_by__slug", "reply_settled_by_id", "created_at", "updated_at",
 )
 ThemeLink = Proposal.themes.through
 
@@ -112,7 +113,8 @@ def proposal_page_fetcher(links, *, with_timeline=False):
     return fetch
 
 
-def event_dict(row, links):
+def event_dict(row, links, today=None):
+    owed = row["reply_due_on"] is not None and row["reply_settled_by_id"] is None
     return {
         "url": links.of("statusevent", row["id"]),
         "id": row["id"],
@@ -129,6 +131,10 @@ def event_dict(row, links):
         "reply_public": row["reply_public"],
         "verdict": row["verdict"],
         "adopted_in": row["adopted_in"],
+        "reply_due_on": row["reply_due_on"],
+        "reply_owed_by": links.of("authority", row["reply_owed_by__slug"]),
+        "reply_settled_by": links.of("statusevent", row["reply_settled_by_id"]),
+        "overdue": owed and lifecycle.is_overdue(row["reply_due_on"], today or timezone.localdate()),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

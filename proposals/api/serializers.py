@@ -5,13 +5,12 @@ shape for the OpenAPI schema only (a test checks real responses against the sche
 """
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from people.models import Delegate
 from proposals import services
 from proposals.lifecycle import Status
-from proposals.models import Authority, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
+from proposals.models import Authority, Proposal, Session, Source, StatusEvent, Theme
 from tracker.api.fields import LinkOrKeyField, ModelRulesMixin, self_link
 
 
@@ -23,14 +22,24 @@ class StatusEventSerializer(serializers.ModelSerializer):
     source = LinkOrKeyField("source", queryset=Source.objects.all())
     authority = LinkOrKeyField("authority", queryset=Authority.objects.all(), required=False, allow_null=True)
 
+    reply_owed_by = LinkOrKeyField(
+        "authority", read_only=True, allow_null=True,
+        help_text="The authority that owes the reply this event opens (a referral or rehandling), if any.")
+    reply_settled_by = LinkOrKeyField(
+        "statusevent", read_only=True, allow_null=True,
+        help_text="The later event that settled that reply (a reply, a closure, an adoption…); null while owed.")
+    overdue = serializers.BooleanField(read_only=True, help_text="The reply this event opens is owed and late.")
+
     class Meta:
         model = StatusEvent
         fields = [
             "url", "id", "proposal", "date", "date_approximate", "status", "note", "source", "authority",
             "handling_role", "reply_grade", "reply_url", "reply_public", "verdict", "adopted_in",
-            "created_at", "updated_at",
+            "reply_due_on", "reply_owed_by", "reply_settled_by", "overdue", "created_at", "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "reply_due_on", "created_at", "updated_at"]
+        extra_kwargs = {"reply_due_on": {"help_text": "When the reply this event opens is due; null if it opens "
+                                                      "none. Decided by the lifecycle when the timeline is saved."}}
 
     def get_fields(self):
         fields = super().get_fields()
@@ -77,16 +86,11 @@ class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "themes", "sources", "related", "sponsors",
         ]
 
-    def validate_sponsors(self, delegates):
-        if len({person.pk for person in delegates}) != len(delegates):
-            raise serializers.ValidationError(_("A delegate sponsors a proposal once."))
-        return delegates
-
     @transaction.atomic
     def create(self, validated_data):
         sponsors = validated_data.pop("sponsors", [])
         proposal = super().create(validated_data)
-        self._set_sponsors(proposal, sponsors)
+        services.set_sponsors(proposal, sponsors)  # the first one leads
         return proposal
 
     @transaction.atomic
@@ -94,16 +98,13 @@ class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
         sponsors = validated_data.pop("sponsors", None)
         proposal = super().update(instance, validated_data)  # saves, so updated_at moves on for sync
         if sponsors is not None:
-            self._set_sponsors(proposal, sponsors)
+            services.set_sponsors(proposal, sponsors)
         return proposal
 
-    @staticmethod
-    def _set_sponsors(proposal, delegates):
-        proposal.sponsorships.all().delete()
-        Sponsorship.objects.bulk_create(
-            Sponsorship(proposal=proposal, delegate=person, is_lead=order == 0, order=order)
-            for order, person in enumerate(delegates)
-        )
+    def validate_related(self, related):
+        if self.instance is not None:
+            self.instance.check_related(related)
+        return related
 
 
 # The documented output shapes.
