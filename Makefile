@@ -43,4 +43,5 @@ serve: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
