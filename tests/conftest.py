@@ -16,6 +16,15 @@ from django.core.cache import cache
 from django.db import transaction
 
 
+@pytest.fixture
+def editor_client(client):
+    """The test client, signed in as a member of the Editors group."""
+    from . import factories
+
+    client.force_login(factories.editor())
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """No test sees what another one cached."""

@@ -22,12 +22,6 @@ ADD = reverse("admin:proposals_proposal_add")
 
 
 @pytest.fixture
-def editor_client(client):
-    client.force_login(factories.editor())
-    return client
-
-
-@pytest.fixture
 def npc_session():
     return factories.session(opened_on=D(2020, 5, 22), closed_on=D(2020, 5, 28))
 

@@ -25,12 +25,6 @@ PROCESS_IMPORT = reverse("admin:proposals_proposal_process_import")
 FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1:A2)"]
 
 
-@pytest.fixture
-def editor_client(client):
-    client.force_login(factories.editor())
-    return client
-
-
 def export_csv(client):
     page = client.get(EXPORT)
     assert page.status_code == 200

@@ -29,12 +29,6 @@ def world():
     return {"session": session, "proposal": proposal}
 
 
-@pytest.fixture
-def editor_client(client):
-    client.force_login(factories.editor())
-    return client
-
-
 @pytest.mark.parametrize("url", [
     "/proposals/?q=a%00b", "/proposals/?theme=%00", "/proposals/?delegate=%00", "/proposals/?company=%00",
     "/proposals/?session=%00&body=%00&kind=%00&status=%00", "/proposals/?sort=%00", "/proposals/?page=%00",

@@ -19,12 +19,6 @@ D = datetime.date
 
 
 @pytest.fixture
-def editor_client(client):
-    client.force_login(factories.editor())
-    return client
-
-
-@pytest.fixture
 def submitted():
     session = factories.session(opened_on=D(2020, 5, 22))
     proposal = factories.proposal(session=session, title_en="Satellite internet in the plan")

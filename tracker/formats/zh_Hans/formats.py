@@ -1,8 +1,2 @@
-# ISO 8601 dates for typing and for showing; see tracker/formats/__init__.py.
-DATE_FORMAT = "Y-m-d"
-SHORT_DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "Y-m-d H:i"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
-DATE_INPUT_FORMATS = ["%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-FIRST_DAY_OF_WEEK = 1
+# The same ISO-only formats as English (tracker/formats/__init__.py says why).
+from tracker.formats.en.formats import *  # noqa: F403
