@@ -1,6 +1,6 @@
 """Reader pages for delegates and companies: who they are, where they sit, what they proposed."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -12,7 +12,9 @@ from .models import Affiliation, Company, Delegate, Membership
 
 
 def delegate_list(request):
-    counted = Delegate.objects.annotate(proposal_count=Count("sponsorships")).order_by("name_en", "pk")
+    counted = Delegate.objects.annotate(
+        proposal_count=Count("sponsorships", filter=Q(sponsorships__proposal__published=True))
+    ).order_by("name_en", "pk")
     delegates = counted.prefetch_related(
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
         Prefetch("memberships", queryset=Membership.objects.select_related("body")),
@@ -23,7 +25,7 @@ def delegate_list(request):
 
 def delegate_detail(request, slug):
     delegate = get_object_or_404(Delegate, slug=slug)
-    proposals = Proposal.objects.filter_by(delegate=delegate).with_related().order_by(
+    proposals = Proposal.objects.published().filter_by(delegate=delegate).with_related().order_by(
         "-session__opened_on", "session__pk", "-status_date", "-id")
     page, notice = paginate(request, proposals)
     return render(request, "people/delegate_detail.html", {
@@ -44,7 +46,7 @@ def company_list(request):
 
 def company_detail(request, slug):
     company = get_object_or_404(Company, slug=slug)
-    proposals = Proposal.objects.filter_by(company=company).with_related().order_by(
+    proposals = Proposal.objects.published().filter_by(company=company).with_related().order_by(
         "-session__opened_on", "-status_date", "-id")
     page, notice = paginate(request, proposals)
     return render(request, "people/company_detail.html", {

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
@@ -33,6 +34,7 @@ from .models import Authority, Body, Proposal, ProposalSource, Session, Source, 
 from .resources import ProposalResource
 
 REPLY_DEBT_FIELDS = ["reply_due_on", "reply_owed_by", "reply_settled_by"]
+PUBLISH_BUTTON = "_publish"
 
 
 
@@ -105,7 +107,7 @@ class StatusEventInline(StackedInline):
     model = StatusEvent
     formset = StatusEventFormSet
     fieldsets = [(None, {"fields": [
-        ("date", "date_approximate", "status"),
+        ("date", "date_approximate", "status", "published"),
         ("source", "authority", "handling_role"),
         ("reply_grade", "reply_url", "reply_public"),
         ("verdict", "adopted_in"),
@@ -140,9 +142,9 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     resource_classes = [ProposalResource]
     formats = [CSV]
     list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue",
-                    "record_step_link"]
+                    "publication", "record_step_link"]
     change_form_template = "admin/proposals/proposal/change_form.html"
-    list_filter = ["status", "session", "session__body", "kind", "themes", OverdueFilter]
+    list_filter = ["published", "status", "session", "session__body", "kind", "themes", OverdueFilter]
     list_select_related = ["session__body"]
     search_fields = [
         "title_en", "title_zh", "summary_en", "summary_zh", "number",
@@ -151,16 +153,16 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     date_hierarchy = "status_date"
     autocomplete_fields = ["session", "themes", "related"]
     prepopulated_fields = {"slug": ["title_en"]}
-    readonly_fields = ["status", "status_date", "reply_due_on", "created_at", "updated_at"]
+    readonly_fields = ["status", "status_date", "reply_due_on", "publication", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title_en", "title_zh", "slug", "session", "kind", "number"]}),
         (_("Content"), {"fields": ["summary_en", "summary_zh", "full_text"]}),
         (_("Links"), {"fields": ["themes", "related"]}),
         (_("Current status (from the timeline below)"), {
-            "fields": ["status", "status_date", "reply_due_on", "created_at", "updated_at"]}),
+            "fields": ["status", "status_date", "reply_due_on", "publication", "created_at", "updated_at"]}),
     ]
     inlines = [SponsorshipInline, SourceInline, StatusEventInline]
-    actions = [record_status_change]
+    actions = [record_status_change, "publish_selected", "unpublish_selected"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()
@@ -189,6 +191,35 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
                 changes.append((step.history_user, step.history_date, [
                     _("the timeline (%(step)s %(action)s)") % {"step": step.instance, "action": action}]))
         return sorted(changes, key=lambda change: change[1])
+
+    @admin.display(description=_("publication"), ordering="published_at")
+    def publication(self, proposal):
+        if proposal.published:
+            when = proposal.published_at
+            return _("published %(date)s") % {"date": when.date().isoformat()} if when else _("published")
+        return format_html('<span class="draft-badge">{}</span>', _("draft"))
+
+    @admin.action(description=_("Publish the selected proposals"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        drafts = list(queryset.filter(published=False))
+        for proposal in drafts:
+            services.publish(proposal)
+        self.message_user(request, ngettext("Published %(count)d proposal.", "Published %(count)d proposals.",
+                                            len(drafts)) % {"count": len(drafts)}, messages.SUCCESS)
+
+    @admin.action(description=_("Take the selected proposals back to draft"), permissions=["change"])
+    def unpublish_selected(self, request, queryset):
+        published = list(queryset.filter(published=True))
+        for proposal in published:
+            services.unpublish(proposal)
+        self.message_user(request, ngettext(
+            "%(count)d proposal is a draft again.", "%(count)d proposals are drafts again.", len(published)
+        ) % {"count": len(published)}, messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if PUBLISH_BUTTON in request.POST:
+            services.publish(form.instance)  # after the timeline: its published steps were checked on saving
 
     @admin.display(description=_("status"), ordering="status")
     def current_status(self, proposal):

@@ -55,6 +55,8 @@ class StepForm(forms.Form):
                                           help_text=_event_field("date_approximate").help_text)
     note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                            max_length=5000)
+    published = forms.BooleanField(label=_("publish now"), required=False, initial=True,
+                                   help_text=_("Untick to keep the step as a draft that only editors see."))
 
     source_choice = forms.ChoiceField(
         label=_("source"), choices=[(EXISTING, _("A source already in the tracker")), (NEW, _("A new source"))],
@@ -129,7 +131,7 @@ class StepForm(forms.Form):
         """The unsaved events this step adds: one per referred authority, or one."""
         data = self.cleaned_data
         common = {"date": data["date"], "date_approximate": data["date_approximate"], "status": data["status"],
-                  "note": data["note"], "source": source}
+                  "note": data["note"], "source": source, "published": data["published"]}
         if data["status"] == Status.REFERRED:
             return [StatusEvent(**common, authority=authority, handling_role=role) for authority, role in referrals]
         return [StatusEvent(**common, **self.details(data["status"]))]

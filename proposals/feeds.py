@@ -32,7 +32,7 @@ class StatusChangesFeed(Feed):
         return reverse("proposals:proposal_list")
 
     def events(self, obj):
-        return StatusEvent.objects.all()
+        return StatusEvent.objects.published()
 
     def items(self, obj=None):
         return self.events(obj).select_related("proposal", "authority", "source").order_by(
@@ -80,8 +80,8 @@ class FilteredFeed(StatusChangesFeed):
         return obj.get_absolute_url()
 
     def events(self, obj):
-        proposals = Proposal.objects.filter_by(**{self.filter_name: obj}).values("pk")
-        return StatusEvent.objects.filter(proposal__in=proposals)
+        proposals = Proposal.objects.published().filter_by(**{self.filter_name: obj}).values("pk")
+        return StatusEvent.objects.published().filter(proposal__in=proposals)
 
 
 class ThemeFeed(FilteredFeed):
@@ -98,7 +98,7 @@ class CompanyFeed(FilteredFeed):
 
 class ProposalFeed(StatusChangesFeed):
     def get_object(self, request, pk):
-        return get_object_or_404(Proposal, pk=pk)
+        return get_object_or_404(Proposal.objects.published(), pk=pk)
 
     def title(self, obj=None):
         return _("Two Sessions Tracker: %(name)s") % {"name": obj.title}
@@ -107,4 +107,4 @@ class ProposalFeed(StatusChangesFeed):
         return obj.get_absolute_url()
 
     def events(self, obj):
-        return obj.status_events.all()
+        return obj.status_events.published()

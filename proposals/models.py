@@ -199,6 +199,11 @@ class Proposal(BilingualMixin, models.Model):
     status_date = models.DateField(null=True, blank=True, editable=False)
     reply_due_on = models.DateField(null=True, blank=True, editable=False)
 
+    # A draft is seen by editors only: readers, feeds, the public API and the export see published proposals.
+    # Publishing is an explicit act (services.publish), recorded in the history with who did it.
+    published = models.BooleanField(_("published"), default=False, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -268,13 +273,15 @@ class Proposal(BilingualMixin, models.Model):
         it; on the proposal: the latest event's status and date, and the earliest reply still owed. Readers
         (pages, API, export, admin, feeds) read these stored fields and never work deadlines out themselves.
         """
+        # What readers see: the published steps only. A draft step neither moves the status nor settles a debt.
         events = list(self.status_events.all())
-        StatusEvent.store_reply_debts(events)
-        latest = max(events, key=lifecycle.timeline_order, default=None)
+        public = [event for event in events if event.published]
+        StatusEvent.store_reply_debts(events, public)
+        latest = max(public, key=lifecycle.timeline_order, default=None)
         before = (self.status, self.status_date, self.reply_due_on)
         self.status = latest.status if latest else ""
         self.status_date = latest.date if latest else None
-        self.reply_due_on = lifecycle.reply_due(lifecycle.reply_debts(events))
+        self.reply_due_on = lifecycle.reply_due(lifecycle.reply_debts(public))
         if (self.status, self.status_date, self.reply_due_on) != before:
             # A new status is a change of the proposal: saved, so its edit history records it and who made it.
             self.save(update_fields=["status", "status_date", "reply_due_on", "updated_at"])
@@ -357,6 +364,10 @@ class StatusEvent(models.Model):
     adopted_in = models.CharField(
         _("adopted in"), max_length=300, blank=True, help_text=_("The law, plan or policy document.")
     )
+    published = models.BooleanField(
+        _("published"), default=True,
+        help_text=_("Untick to keep this step as a draft: readers see neither it nor what it changes."),
+    )
     # What the lifecycle decides about the reply this event opens (lifecycle.reply_debts), stored when the
     # timeline is saved: when it is due, which authority owes it, and the later event that settled it.
     reply_due_on = models.DateField(_("reply due on"), null=True, blank=True, editable=False)
@@ -420,9 +431,10 @@ class StatusEvent(models.Model):
         return self.reply_owed and lifecycle.is_overdue(self.reply_due_on, today or timezone.localdate())
 
     @staticmethod
-    def store_reply_debts(events):
-        """Write each event's reply fields as lifecycle.reply_debts() decides them; only changed rows are written."""
-        debts = {debt.opened_by.pk: debt for debt in lifecycle.reply_debts(events)}
+    def store_reply_debts(events, counted):
+        """Write each event's reply fields as lifecycle.reply_debts(counted) decides them (events outside
+        `counted`, the drafts, get none); only changed rows are written."""
+        debts = {debt.opened_by.pk: debt for debt in lifecycle.reply_debts(counted)}
         for event in events:
             debt = debts.get(event.pk)
             wanted = {

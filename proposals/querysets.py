@@ -11,6 +11,10 @@ from .lifecycle import Status
 
 
 class ProposalQuerySet(models.QuerySet):
+    def published(self):
+        """What readers, feeds, the public API and the export may show: no drafts."""
+        return self.filter(published=True)
+
     def with_related(self):
         """What a list of proposals shows: session and body, sponsors, themes; a fixed number of queries."""
         from .models import Sponsorship
@@ -210,6 +214,10 @@ def _as_list(value, attribute=None):
 
 
 class StatusEventQuerySet(models.QuerySet):
+    def published(self):
+        """Published steps of published proposals: what readers may see."""
+        return self.filter(published=True, proposal__published=True)
+
     def latest_first(self):
         return self.order_by("-date", "-id")
 

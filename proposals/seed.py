@@ -16,7 +16,7 @@ from django.db import models, transaction
 from people.models import Affiliation, Company, CompanyEvent, Delegate, Membership
 
 from .models import Authority, Body, Proposal, Session, Source, Sponsorship, StatusEvent, Theme
-from .services import record_status, set_sponsors
+from .services import publish, record_status, set_sponsors
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "two_sessions_2020.json"
 SECTIONS = ["about", "bodies", "sessions", "themes", "authorities", "sources", "companies", "delegates", "proposals"]
@@ -126,6 +126,8 @@ class _Loader:
             self.tally.count(Sponsorship, created=created)
         for child, event in _records(record, "events", where):
             self.load_event(proposal, event, child)
+        if getattr(proposal, "_created_by_loader", False):
+            publish(proposal)  # a reviewed data set: its proposals are for readers as soon as they are loaded
 
     def load_event(self, proposal, record, where):
         _require(record, ["status", "date", "source"], where)
@@ -178,6 +180,7 @@ class _Loader:
         except ValidationError as error:
             raise SeedError(f"{where}: {_describe(error)}") from error
         instance.save()
+        instance._created_by_loader = True
         self.tally.count(model, created=True)
         return instance
 

@@ -4,6 +4,7 @@ loaders) goes through here, so each rule is checked and each fact written in one
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import lifecycle
@@ -16,6 +17,11 @@ RECORD_STATUS_PERMISSION = "proposals.add_statusevent"
 def can_record_status(user):
     """Whether `user` may record a status change on proposals (admin bulk action, API, record-a-step form)."""
     return bool(user and user.is_authenticated and user.has_perm(RECORD_STATUS_PERMISSION))
+
+
+def can_see_drafts(user):
+    """Editors (whoever may view proposals in the admin) see drafts; readers never do."""
+    return bool(user and user.is_authenticated and user.is_staff and user.has_perm("proposals.view_proposal"))
 
 
 def timeline_change_refusals(proposal, *, add=(), change=(), delete=()):
@@ -40,7 +46,15 @@ def timeline_change_refusals(proposal, *, add=(), change=(), delete=()):
     for position, event in enumerate(add):
         event._entry_order = position
     session = proposal.session if proposal.session_id else None
-    return lifecycle.timeline_refusals(session, [*timeline.values(), *add])
+    events = [*timeline.values(), *add]
+    refusals = lifecycle.timeline_refusals(session, events)
+    if not refusals:
+        # Readers see only the published steps: they must make a possible timeline on their own too.
+        published = [event for event in events if event.published]
+        for refusal in lifecycle.timeline_refusals(session, published):
+            refusal.message = _("Among the published steps: %(reason)s") % {"reason": refusal.message}
+            refusals.append(refusal)
+    return refusals
 
 
 def check_timeline_change(proposal, *, add=(), change=(), delete=()):
@@ -160,3 +174,19 @@ def set_sponsors(proposal, delegates, *, lead=None, seat_exceptions=None):
             is_lead, order, note = wanted[person.pk]
             Sponsorship.objects.create(proposal=proposal, delegate=person, is_lead=is_lead, order=order,
                                        seat_exception=note)
+
+
+def publish(proposal):
+    """Show a draft proposal to readers. The history row of this save records who published it, and when."""
+    if not proposal.published:
+        proposal.published, proposal.published_at = True, timezone.now()
+        proposal.save(update_fields=["published", "published_at", "updated_at"])
+    return proposal
+
+
+def unpublish(proposal):
+    """Take a proposal back to draft: readers, feeds and the public API no longer see it."""
+    if proposal.published:
+        proposal.published = False
+        proposal.save(update_fields=["published", "updated_at"])
+    return proposal

@@ -309,7 +309,7 @@ class Seeder:
                 pk=proposal_id, title_en=title_en, title_zh=title_zh, summary_en=summary, summary_zh=summary_zh,
                 slug=f"{SLUG_PREFIX}{slugify(title_en)}"[:120], kind=kind, session=session,
                 status=latest.status, status_date=latest.date, reply_due_on=lifecycle.reply_due(debts),
-                created_at=now, updated_at=now,
+                created_at=now, updated_at=now, published=True, published_at=now,
             ))
             rows[StatusEvent].extend(events)
             for order, delegate_id in enumerate(rng.sample(reference["members"][body], rng.choice((1, 1, 2, 3)))):

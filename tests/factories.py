@@ -90,7 +90,7 @@ def affiliation(**fields):
 def proposal(*, sponsors=None, themes=(), **fields):
     n = next(_serial)
     created = Proposal.objects.create(
-        **{"title_en": f"Proposal {n}", "summary_en": f"Summary of proposal {n}.",
+        **{"title_en": f"Proposal {n}", "summary_en": f"Summary of proposal {n}.", "published": True,
            "session": fields.pop("session", None) or session(), **fields}
     )
     for order, person in enumerate(sponsors if sponsors is not None else [delegate()]):

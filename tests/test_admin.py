@@ -38,7 +38,7 @@ def inline(prefix, rows, initial=0):
 
 
 def event_row(day, status, source, **fields):
-    return {"date": day.isoformat(), "status": status, "source": source.pk, **fields}
+    return {"date": day.isoformat(), "status": status, "source": source.pk, "published": "on", **fields}
 
 
 def proposal_form(session, *, sponsors, events=(), sources=(), **fields):
@@ -233,7 +233,7 @@ def test_standalone_event_admin_refuses_an_impossible_edit_and_deletion(editor_c
 
 def step_form(referrals=(), **fields):
     """What the record-a-step form posts (also the bulk action's): the step, its source, referral rows."""
-    data = {"source_choice": "existing", **fields}
+    data = {"source_choice": "existing", "published": "on", **fields}
     data.update(inline("referrals", [{"authority": authority.pk, "handling_role": role}
                                      for authority, role in referrals]))
     return data

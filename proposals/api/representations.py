@@ -158,7 +158,8 @@ def attach_timelines(items, links, using=None):
         item["timeline"] = []
     if not by_id:
         return
-    events = StatusEvent.objects.using(using).filter(proposal_id__in=by_id).order_by("proposal_id", "date", "id")
+    events = StatusEvent.objects.using(using).filter(proposal_id__in=by_id, published=True).order_by(
+        "proposal_id", "date", "id")
     for row in event_values(events):
         by_id[row["proposal_id"]]["timeline"].append(event_dict(row, links))
 
@@ -172,5 +173,5 @@ def proposal_detail(proposal_id, links):
     proposal = Proposal.objects.only("id", "full_text").get(pk=proposal_id)
     item["full_text"] = proposal.full_text
     item["sources"] = links.many("source", proposal.sources.order_by("id").values_list("id", flat=True))
-    item["related"] = links.many("proposal", proposal.related.order_by("id").values_list("id", flat=True))
+    item["related"] = links.many("proposal", proposal.related.published().order_by("id").values_list("id", flat=True))
     return item

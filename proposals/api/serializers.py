@@ -74,6 +74,9 @@ class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
     related = LinkOrKeyField("proposal", queryset=Proposal.objects.all(), many=True, required=False)
     # The model's summary_en; API v1 keeps the name clients know.
     summary = serializers.CharField(source="summary_en", help_text="The summary in English.")
+    published = serializers.BooleanField(
+        required=False, help_text="A new proposal is a draft, seen by editors only, until this is true; false takes "
+        "it back to draft. Publishing is recorded in the proposal's history.")
     sponsors = serializers.ListField(
         child=LinkOrKeyField("delegate", queryset=Delegate.objects.all()), required=False, max_length=100,
         help_text="Sponsoring delegates, the lead sponsor (领衔) first. Replaces the current list when given.",
@@ -83,22 +86,30 @@ class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
         model = Proposal
         fields = [
             "title_en", "title_zh", "slug", "summary", "summary_zh", "full_text", "kind", "number", "session",
-            "themes", "sources", "related", "sponsors",
+            "themes", "sources", "related", "sponsors", "published",
         ]
 
     @transaction.atomic
     def create(self, validated_data):
         sponsors = validated_data.pop("sponsors", [])
+        published = validated_data.pop("published", False)
         proposal = super().create(validated_data)
         services.set_sponsors(proposal, sponsors)  # the first one leads
+        if published:
+            services.publish(proposal)
         return proposal
 
     @transaction.atomic
     def update(self, instance, validated_data):
         sponsors = validated_data.pop("sponsors", None)
+        published = validated_data.pop("published", None)
         proposal = super().update(instance, validated_data)  # saves, so updated_at moves on for sync
         if sponsors is not None:
             services.set_sponsors(proposal, sponsors)
+        if published is True:
+            services.publish(proposal)
+        elif published is False:
+            services.unpublish(proposal)
         return proposal
 
     def validate_related(self, related):

@@ -81,6 +81,12 @@ include_parameter = OpenApiParameter(
 class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
     queryset = Proposal.objects.all()
     serializer_class = ProposalInputSerializer
+
+    def get_queryset(self):
+        # Reads show readers' proposals only; editors' writes reach their drafts too.
+        return Proposal.objects.published() if self.request.method in permissions.SAFE_METHODS else \
+            Proposal.objects.all()
+
     filterset_class = ProposalFilter
     orderings = PROPOSAL_ORDERINGS
     default_ordering = "-status_date"
@@ -141,6 +147,11 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
 class StatusEventViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
     queryset = StatusEvent.objects.all()
     serializer_class = StatusEventSerializer
+
+    def get_queryset(self):
+        return StatusEvent.objects.published() if self.request.method in permissions.SAFE_METHODS else \
+            StatusEvent.objects.all()
+
     filterset_class = StatusEventFilter
     orderings = orderings("date", "updated_at", "id")
     default_ordering = "-date"

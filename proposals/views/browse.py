@@ -15,19 +15,21 @@ from .cards import proposal_cards
 from .pagination import paginate
 
 LATEST_CHANGES = 15
+# How many published proposals a theme or session has: readers never count drafts.
+PUBLISHED_COUNT = Count("proposals", filter=Q(proposals__published=True))
 
 
 def home(request):
     latest = (
-        StatusEvent.objects.latest_first()
+        StatusEvent.objects.published().latest_first()
         .select_related("proposal__session", "authority")[:LATEST_CHANGES]
     )
-    themes = Theme.objects.annotate(proposal_count=Count("proposals")).order_by("-proposal_count", "name_en")
-    sessions = Session.objects.select_related("body").annotate(proposal_count=Count("proposals")).order_by(
+    themes = Theme.objects.annotate(proposal_count=PUBLISHED_COUNT).order_by("-proposal_count", "name_en")
+    sessions = Session.objects.select_related("body").annotate(proposal_count=PUBLISHED_COUNT).order_by(
         "-opened_on", "body__name_en")
     totals = {
-        "proposals": Proposal.objects.count(),
-        "overdue": Proposal.objects.overdue().count(),
+        "proposals": Proposal.objects.published().count(),
+        "overdue": Proposal.objects.published().overdue().count(),
     }
     return render(request, "proposals/home.html", {
         "latest": latest, "themes": themes, "sessions": sessions, "totals": totals,
@@ -35,7 +37,7 @@ def home(request):
 
 
 def theme_list(request):
-    themes = Theme.objects.select_related("parent").annotate(proposal_count=Count("proposals")).order_by("name_en")
+    themes = Theme.objects.select_related("parent").annotate(proposal_count=PUBLISHED_COUNT).order_by("name_en")
     return render(request, "proposals/theme_list.html", {"themes": themes})
 
 
@@ -56,7 +58,7 @@ def _theme_counts(theme):
     the cache makes it 0 ms until the next edit.
     """
     def compute():
-        links = Proposal.themes.through.objects.filter(theme=theme)
+        links = Proposal.themes.through.objects.filter(theme=theme, proposal__published=True)
         return list(
             links.values(year=F("proposal__session__year"), status=F("proposal__status"))
             .annotate(count=Count("*")).order_by("year", "status")
@@ -77,7 +79,7 @@ def theme_detail(request, slug):
     if status and status not in Status.values:
         notices.append(_("“%(value)s” is not a known status, so all statuses are shown.") % {"value": status[:50]})
         status = ""
-    listed = Proposal.objects.filter_by(theme=theme, status=status or None).with_related()
+    listed = Proposal.objects.published().filter_by(theme=theme, status=status or None).with_related()
     # The counts above already say how many rows the list has: no COUNT(*) for the paginator.
     page, page_notice = paginate(request, listed, count=status_counts.get(status, 0) if status else total)
     if page_notice:
@@ -98,15 +100,16 @@ def theme_detail(request, slug):
 
 
 def session_list(request):
-    sessions = Session.objects.select_related("body").annotate(proposal_count=Count("proposals")).order_by(
+    sessions = Session.objects.select_related("body").annotate(proposal_count=PUBLISHED_COUNT).order_by(
         "-opened_on", "body__name_en")
     return render(request, "proposals/session_list.html", {"sessions": sessions})
 
 
 def session_detail(request, slug):
     session = get_object_or_404(Session.objects.select_related("body"), slug=slug)
-    in_session = Proposal.objects.filter_by(session=session)
-    theme_names = {theme.pk: theme.name for theme in Theme.objects.filter(proposals__session=session).distinct()}
+    in_session = Proposal.objects.published().filter_by(session=session)
+    theme_names = {theme.pk: theme.name for theme in Theme.objects.filter(
+        proposals__session=session, proposals__published=True).distinct()}
     rows = charts.bar_rows(in_session.status_counts("themes"), "themes", theme_names)
     rows.sort(key=lambda row: (-row.total, row.label))
     page, notice = paginate(request, in_session.with_related())
@@ -119,12 +122,13 @@ def session_detail(request, slug):
 
 def authority_list(request):
     overdue = dict(
-        StatusEvent.objects.overdue().order_by().values("reply_owed_by").annotate(n=Count("pk")).values_list(
+        StatusEvent.objects.published().overdue().order_by().values("reply_owed_by").annotate(n=Count("pk")).values_list(
             "reply_owed_by", "n")
     )
+    public = Q(status_events__published=True, status_events__proposal__published=True)
     authorities = Authority.objects.annotate(
-        referral_count=Count("status_events", filter=Q(status_events__status=Status.REFERRED)),
-        reply_count=Count("status_events", filter=Q(status_events__status=Status.REPLIED)),
+        referral_count=Count("status_events", filter=public & Q(status_events__status=Status.REFERRED)),
+        reply_count=Count("status_events", filter=public & Q(status_events__status=Status.REPLIED)),
     ).order_by("name_en")
     rows = [(authority, overdue.get(authority.pk, 0)) for authority in authorities]
     return render(request, "proposals/authority_list.html", {"rows": rows})
@@ -132,10 +136,11 @@ def authority_list(request):
 
 def authority_detail(request, slug):
     authority = get_object_or_404(Authority, slug=slug)
-    events = authority.status_events.all()
+    events = authority.status_events.published()
     # What the authority was asked: its referrals, and the rehandlings it owes a reply for.
     asked = (
-        StatusEvent.objects.filter(Q(status=Status.REFERRED, authority=authority) | Q(reply_owed_by=authority))
+        StatusEvent.objects.published()
+        .filter(Q(status=Status.REFERRED, authority=authority) | Q(reply_owed_by=authority))
         .select_related("proposal", "reply_settled_by").order_by("-date", "-id")
     )
     page, notice = paginate(request, asked)
@@ -145,7 +150,7 @@ def authority_detail(request, slug):
     return render(request, "proposals/authority_detail.html", {
         "authority": authority, "page": page, "notices": [notice] if notice else [],
         "referral_count": events.filter(status=Status.REFERRED).count(),
-        "overdue_count": StatusEvent.objects.filter(reply_owed_by=authority).overdue().count(),
+        "overdue_count": StatusEvent.objects.published().filter(reply_owed_by=authority).overdue().count(),
         "replies": replies,
         "grades": [(grade, label, grades.get(grade, 0)) for grade, label in ReplyGrade.choices],
         "reply_total": sum(grades.values()),

@@ -127,8 +127,8 @@ def filtered_and_sorted(filters, sort):
     text = filters.get("q", "")
     if sort == RELEVANCE and text.strip():
         others = {name: value for name, value in filters.items() if name != "q"}
-        return Proposal.objects.filter_by(**others).ranked(text)
-    return sort_order(Proposal.objects.filter_by(**filters), sort)
+        return Proposal.objects.published().filter_by(**others).ranked(text)
+    return sort_order(Proposal.objects.published().filter_by(**filters), sort)
 
 
 def sort_order(queryset, sort):

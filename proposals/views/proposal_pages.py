@@ -57,7 +57,7 @@ def _listed(filters, sort, page_number):
             # The whole table: its size is one figure per data version, not a COUNT(*) per request.
             return filtered_and_sorted(filters, sort), cached_piece("proposal-count", compute=_count_all), False, None
         return filtered_and_sorted(filters, sort), None, True, None
-    matches = Proposal.objects.filter_by(**filters)
+    matches = Proposal.objects.published().filter_by(**filters)
     count = matches[:count_limit(page_number, COUNT_CAP)].count()
     if count > RANK_LIMIT:
         notice = _("More than %(limit)s proposals match, so they are listed by last status change; "
@@ -67,7 +67,7 @@ def _listed(filters, sort, page_number):
 
 
 def _count_all():
-    return Proposal.objects.count()
+    return Proposal.objects.published().count()
 
 
 def search(request):
@@ -78,19 +78,22 @@ def search(request):
 
 
 def proposal_detail(request, pk, slug):
+    editor = _editor(request)
     proposal = get_object_or_404(
-        Proposal.objects.select_related("session__body").prefetch_related(
+        (Proposal.objects.all() if editor else Proposal.objects.published()).select_related(
+            "session__body").prefetch_related(
             Prefetch("sponsorships", queryset=Sponsorship.objects.select_related("delegate")),
             "themes",
             "sources",
-            Prefetch("related", queryset=Proposal.objects.select_related("session")),
+            Prefetch("related", queryset=Proposal.objects.published().select_related("session")),
         ),
         pk=pk,
     )
     if slug != proposal.slug:
         # Titles change; old links keep working and land on the current address.
         return redirect(proposal, permanent=True)
-    events = list(proposal.status_events.select_related("source", "authority").order_by("date", "id"))
+    steps = proposal.status_events.all() if editor else proposal.status_events.filter(published=True)
+    events = list(steps.select_related("source", "authority").order_by("date", "id"))
     today = timezone.localdate()
     by_id = {event.pk: event for event in events}
     for event in events:  # each event's settling event is on this same timeline: no query per event
@@ -107,6 +110,11 @@ def proposal_detail(request, pk, slug):
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
         "record_step_url": _record_step_url(request, proposal),
     })
+
+
+def _editor(request):
+    """A signed-in editor, who also sees drafts; asked without touching a reader's session (no cookie, no look)."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and services.can_see_drafts(request.user)
 
 
 def _record_step_url(request, proposal):
@@ -128,7 +136,8 @@ def _first_of_each_milestone(rows):
 
 
 def proposal_by_id(request, pk):
-    return redirect(get_object_or_404(Proposal.objects.only("pk", "slug"), pk=pk), permanent=True)
+    proposals = Proposal.objects.all() if _editor(request) else Proposal.objects.published()
+    return redirect(get_object_or_404(proposals.only("pk", "slug"), pk=pk), permanent=True)
 
 
 
