@@ -9,6 +9,7 @@ from django.contrib.admin.actions import delete_selected
 from django.db import models, transaction
 from django.forms import Textarea
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from import_export.formats.base_formats import CSV
 
 from tracker.admin_base import EditorsAdmin, StackedInline, TabularInline
 
-from . import admin_steps, services
+from . import admin_history, admin_steps, services
 from .admin_actions import record_status_change
 from .admin_forms import (
     HTTPS_URLS,
@@ -220,6 +221,14 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
         super().save_related(request, form, formsets, change)
         if PUBLISH_BUTTON in request.POST:
             services.publish(form.instance)  # after the timeline: its published steps were checked on saving
+        latest = form.instance.history.order_by("-history_id").values_list("history_id", flat=True).first()
+        if latest == getattr(request, "_history_mark", latest):
+            # Nothing wrote this save's history row yet (no new status, no publishing): write it now, from the
+            # row as stored, whose status the timeline's save has refreshed.
+            Proposal.objects.get(pk=form.instance.pk).save(update_fields=["updated_at"])
+        if not change:
+            # The proposal's first row says it was created (its creating save wrote no row of its own).
+            form.instance.history.filter(history_type="~").update(history_type="+")
 
     @admin.display(description=_("status"), ordering="status")
     def current_status(self, proposal):
@@ -239,10 +248,33 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
             return _("due %(date)s") % {"date": proposal.reply_due_on.isoformat()}
         return "—"
 
+    object_history_form_template = "admin/proposals/proposal/object_history_form.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The proposal's saves, timeline, sponsors and sources in one list (admin_history.py)."""
+        proposal = self.get_object(request, object_id)
+        if proposal is None or not self.has_view_or_change_permission(request, proposal):
+            return super().history_view(request, object_id, extra_context)
+        context = {
+            **self.admin_site.each_context(request), "title": _("History of “%(proposal)s”") % {"proposal": proposal},
+            "opts": self.model._meta, "object": proposal, "entries": admin_history.proposal_entries(proposal),
+            "revert_disabled": self.revert_disabled(request, proposal), **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/proposals/proposal/object_history.html", context)
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Restoring an old version from the history must not bring back an old status: the timeline decides.
-        obj.refresh_status()
+        reverting = (request.resolver_match.url_name or "").endswith("simple_history")
+        request._history_mark = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+        # One history row per save, written once the timeline is saved too, so that it records the status
+        # after the save (see save_related). A revert saves no timeline: it keeps its own row.
+        obj.skip_history_when_saving = not reverting
+        try:
+            super().save_model(request, obj, form, change)
+            # Restoring an old version from the history must not bring back an old status: the timeline decides.
+            obj.refresh_status()
+        finally:
+            del obj.skip_history_when_saving
 
     def save_formset(self, request, form, formset, change):
         if formset.model is StatusEvent:
