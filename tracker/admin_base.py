@@ -96,6 +96,7 @@ class StaleEditGuardMixin:
 
     class Media:
         js = ["js/editors.js"]
+        css = {"all": ["css/editors.css"]}
 
     def edit_token(self, obj):
         """What identifies the stored state of `obj`: its latest history row, and its updated_at where it has one."""

@@ -4,9 +4,11 @@ A ModelAdmin's model may define `autocomplete_label()`; pickers then list that (
 deputy, 13th term") instead of the bare name, so two people of similar names can be told apart.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,7 +24,15 @@ class LabelledAutocompleteView(AutocompleteJsonView):
 class EditorsAdminSite(admin.AdminSite):
     site_header = _("Two Sessions Tracker · editors")
     site_title = _("Two Sessions Tracker")
-    index_title = _("Editors' workspace")
+    index_title = _("Editors' desk")
+    index_template = "admin/editors/index.html"
+
+    def index(self, request, extra_context=None):
+        """The front page is the editors' desk: what needs doing today (settings.EDITORS_DESK builds it)."""
+        builder = getattr(settings, "EDITORS_DESK", None)
+        if builder and request.user.has_perm("proposals.view_proposal"):
+            extra_context = {**(extra_context or {}), "desk": import_string(builder)(request.user)}
+        return super().index(request, extra_context)
 
     def autocomplete_view(self, request):
         return LabelledAutocompleteView.as_view(admin_site=self)(request)

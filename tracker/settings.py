@@ -150,6 +150,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# What the admin's front page lists for editors each morning (replies overdue and due, drafts, …).
+EDITORS_DESK = "proposals.desk.desk"
+
 # Failed logins to the admin lock that user from that address out for a while; stored in the database, so
 # every app server counts together. An administrator lifts a lockout with `manage.py axes_reset_username`.
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
