@@ -16,13 +16,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
+from import_export.formats.base_formats import CSV, XLSX
 
 from tracker.admin_base import EditorsAdmin, StackedInline, TabularInline
 
 from . import admin_history, admin_steps, services
 from .admin_actions import record_status_change
 from .admin_forms import (
+    DUPLICATE_DECISION,
     HTTPS_URLS,
     ProposalAdminForm,
     SponsorshipFormSet,
@@ -141,7 +142,9 @@ class OverdueFilter(admin.SimpleListFilter):
 class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     form = ProposalAdminForm
     resource_classes = [ProposalResource]
-    formats = [CSV]
+    formats = [CSV, XLSX]
+    # With a byte-order mark, Excel on a Chinese-language machine reads the CSV as UTF-8, not as GBK.
+    to_encoding = "utf-8-sig"
     list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue",
                     "publication", "record_step_link"]
     change_form_template = "admin/proposals/proposal/change_form.html"
@@ -219,6 +222,9 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if request.POST.get(DUPLICATE_DECISION) == "related":
+            sponsors = next(formset for formset in formsets if formset.model is Sponsorship)
+            form.instance.related.add(*(other for other, _score in sponsors.likely_duplicates))
         if PUBLISH_BUTTON in request.POST:
             services.publish(form.instance)  # after the timeline: its published steps were checked on saving
         latest = form.instance.history.order_by("-history_id").values_list("history_id", flat=True).first()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import lifecycle, services
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
-from .models import StatusEvent
+from .models import Proposal, StatusEvent
 
 # Addresses typed without a scheme are taken as https, as browsers and Django 6 do.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -35,6 +35,11 @@ class ProposalAdminForm(forms.ModelForm):
         return related
 
 
+# The editor's answer when a new proposal reads like one already there.
+DUPLICATE_DECISION = "_duplicate_decision"
+DUPLICATE_CHOICES = {"separate", "related"}
+
+
 class SponsorshipFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -49,6 +54,8 @@ class SponsorshipFormSet(forms.BaseInlineFormSet):
             )
         session = self.instance.session if self.instance.session_id else None
         named = [form for form in kept if form.cleaned_data.get("delegate")]
+        lead = next((form.cleaned_data["delegate"] for form in named if form.cleaned_data.get("is_lead")), None)
+        self._refuse_likely_duplicate(session, lead)
         if session is not None and named:
             unseated = {person.pk for person in services.unseated_sponsors(
                 session, [form.cleaned_data["delegate"] for form in named])}
@@ -57,6 +64,19 @@ class SponsorshipFormSet(forms.BaseInlineFormSet):
                     form.add_error("delegate", _(
                         "No seat of this delegate in %(body)s for the %(term)sth term is recorded: add it to the "
                         "delegate, or say why in “seat exception”.") % {"body": session.body, "term": session.term})
+
+    def _refuse_likely_duplicate(self, session, lead):
+        """A new proposal that reads like one already there (same session and lead sponsor) waits for the editor
+        to say whether it is a separate proposal or the same idea, to link as related."""
+        self.likely_duplicates = []
+        if self.instance.pk is not None or session is None or lead is None:
+            return
+        self.likely_duplicates = Proposal.objects.likely_duplicates(
+            session=session, lead=lead, title_en=self.instance.title_en, title_zh=self.instance.title_zh)
+        if self.likely_duplicates and self.data.get(DUPLICATE_DECISION) not in DUPLICATE_CHOICES:
+            raise ValidationError(_("This reads like a proposal already recorded for the same session and lead "
+                                    "sponsor. Say below whether it is a separate proposal or the same idea to link "
+                                    "as related, then save again."), code="likely_duplicate")
 
     def chosen_sponsors(self):
         """(delegates in the order the editor gave, the lead sponsor, seat exceptions by delegate pk)."""

@@ -1,5 +1,6 @@
 """Queries over proposals and status events: the one place the pages, the API, the feeds and exports filter."""
 
+import difflib
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
@@ -28,6 +29,26 @@ class ProposalQuerySet(models.QuerySet):
 
     def overdue(self, today=None):
         return self.filter(reply_due_on__lt=today or timezone.localdate())
+
+    def likely_duplicates(self, *, session, lead, title_en="", title_zh="", exclude_pk=None):
+        """[(proposal, similarity)] of proposals of the same session and lead sponsor whose title, in either
+        language, reads like the one given (best first): probably the same proposal entered twice.
+
+        Titles are compared as lower-case letters and digits only, by difflib's ratio (1.0: the same);
+        Chinese titles character by character. The candidates are one delegate's proposals in one session:
+        a handful, so comparing them in Python costs nothing.
+        """
+        if session is None or lead is None:
+            return []
+        candidates = self.filter(session=session, sponsorships__delegate=lead, sponsorships__is_lead=True)
+        if exclude_pk is not None:
+            candidates = candidates.exclude(pk=exclude_pk)
+        found = []
+        for other in candidates.only("id", "title_en", "title_zh", "slug", "session_id", "published"):
+            score = max(_title_similarity(title_en, other.title_en), _title_similarity(title_zh, other.title_zh))
+            if score >= DUPLICATE_SIMILARITY:
+                found.append((other, round(score, 2)))
+        return sorted(found, key=lambda pair: -pair[1])
 
     def status_counts(self, *group_by):
         """Rows of {*group_by, "status", "count"}: how many proposals stand at each status, per group."""
@@ -161,6 +182,21 @@ class ProposalQuerySet(models.QuerySet):
         if q:
             queryset = queryset.search(q)
         return queryset
+
+
+# Titles this alike (difflib ratio) in one session by one lead sponsor are probably the same proposal.
+DUPLICATE_SIMILARITY = 0.75
+
+
+def _title_similarity(first, second):
+    first, second = _comparable(first), _comparable(second)
+    if not first or not second:
+        return 0.0
+    return difflib.SequenceMatcher(None, first, second).ratio()
+
+
+def _comparable(title):
+    return "".join(character for character in (title or "").lower() if character.isalnum())
 
 
 # Han characters (and CJK punctuation): words written without spaces, matched as substrings.

@@ -1,8 +1,13 @@
-"""CSV import and export of proposals for editors who work in spreadsheets.
+"""CSV (and Excel) import and export of proposals for editors who work in spreadsheets.
 
 An exported cell that a spreadsheet would run as a formula is escaped; the import undoes that escape, so a
 file goes out and comes back unchanged. Imports never touch timelines: status columns are export-only,
 because every status change goes through `proposals.services`.
+
+A row with an id updates that proposal; a row without one is matched on its stable key, the session and the
+English title, so importing the same file twice updates instead of copying. A new row that only reads like a
+proposal of the same session and lead sponsor is refused until the file says `new_despite_similar=true`.
+Imported proposals start as drafts.
 """
 
 from django.core.exceptions import ValidationError
@@ -16,6 +21,12 @@ from . import services
 from .models import Proposal, Session, Theme
 
 SEPARATOR = ","
+# A column that tells the import a new row is meant, although it reads like a proposal already there.
+CONFIRM_NEW = "new_despite_similar"
+
+
+def _is_true(value):
+    return str(value or "").strip().lower() in {"true", "yes", "1"}
 
 
 def split_slugs(value):
@@ -71,6 +82,13 @@ class SponsorsField(fields.Field):
         instance._imported_sponsors = self.clean(row, **kwargs)
 
 
+class TrueFalseWidget(widgets.BooleanWidget):
+    """Booleans as the words spreadsheets and the API use: true and false."""
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else ("true" if value else "false")
+
+
 class ProposalResource(resources.ModelResource):
     session = fields.Field(attribute="session", column_name="session", widget=SlugWidget(Session))
     sponsors = SponsorsField()
@@ -85,12 +103,13 @@ class ProposalResource(resources.ModelResource):
     reply_due_on = fields.Field(
         attribute="reply_due_on", column_name="reply_due_on", readonly=True, widget=widgets.DateWidget("%Y-%m-%d")
     )
+    published = fields.Field(attribute="published", column_name="published", readonly=True, widget=TrueFalseWidget())
 
     class Meta:
         model = Proposal
         fields = [
             "id", "title_en", "title_zh", "kind", "number", "session", "status", "status_date", "reply_due_on",
-            "lead_sponsor", "sponsors", "themes", "summary", "summary_zh",
+            "published", "lead_sponsor", "sponsors", "themes", "summary", "summary_zh",
         ]
         export_order = fields
         import_id_fields = ["id"]
@@ -110,6 +129,27 @@ class ProposalResource(resources.ModelResource):
 
     def get_export_queryset(self, request=None, **kwargs):
         return Proposal.objects.with_related()
+
+    def get_instance(self, instance_loader, row):
+        if row.get("id") not in (None, ""):
+            return super().get_instance(instance_loader, row)
+        # No id: the stable key, so that a file imported twice updates what its first import created. The row
+        # then carries that id, as if the file had given it (an empty id cell would otherwise be imported too).
+        match = Proposal.objects.filter(session__slug=(row.get("session") or "").strip(),
+                                        title_en=(row.get("title_en") or "").strip()).first()
+        if match is not None:
+            row["id"] = str(match.pk)
+        return match
+
+    def get_user_visible_fields(self):
+        """The columns an import reads: what the import page lists (not the export-only status columns)."""
+        return [field for field in self.get_import_fields() if not field.readonly]
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        # Columns this import reads nothing from (the status ones are the timeline's), named for the editor.
+        taken = {field.column_name for field in self.get_user_visible_fields()} | {CONFIRM_NEW}
+        result.ignored_columns = [header for header in dataset.headers or () if header and header not in taken]
 
     def before_import_row(self, row, **kwargs):
         for column, value in row.items():
@@ -142,8 +182,21 @@ class ProposalResource(resources.ModelResource):
                         "No seat in %(body)s for the %(term)sth term is recorded for %(delegates)s; add it to the "
                         "delegate first.") % {"body": instance.session.body, "term": instance.session.term,
                                               "delegates": ", ".join(person.slug for person in unseated)})
+        if instance._imported_as_new and not errors and not _is_true(row.get(CONFIRM_NEW)):
+            self._refuse_likely_duplicate(instance, row, errors)
         if errors:
             raise ValidationError(errors)
+
+    def _refuse_likely_duplicate(self, instance, row, errors):
+        sponsors = self.fields["sponsors"].clean(row)
+        similar = Proposal.objects.likely_duplicates(session=instance.session, lead=sponsors[0] if sponsors else None,
+                                                     title_en=instance.title_en, title_zh=instance.title_zh)
+        if similar:
+            names = "; ".join(f"#{other.pk} “{other.title_en}”" for other, _score in similar)
+            errors["title_en"] = ValidationError(_(
+                "Reads like %(proposals)s (same session and lead sponsor): give that id to update it, or add a "
+                "column %(column)s with true to add a new proposal anyway.") % {"proposals": names,
+                                                                               "column": CONFIRM_NEW})
 
     def save_m2m(self, instance, row, **kwargs):
         super().save_m2m(instance, row, **kwargs)

@@ -168,3 +168,30 @@ def test_delegate_pickers_show_seats_and_rank_surnames_first(client, session):
 def test_source_pickers_show_the_title_first():
     cited = factories.source(title="Tech founders at the Two Sessions", publisher="KrASIA")
     assert str(cited) == "Tech founders at the Two Sessions — KrASIA"
+
+
+def test_adding_a_proposal_that_reads_like_one_there_asks_the_editor_first(client, session):
+    client.force_login(factories.editor())
+    lead = factories.seated_delegate(session, name_en="Lei Jun")
+    existing = factories.proposal(session=session, sponsors=[lead],
+                                  title_en="Build a national disaster warning system on smart devices")
+    data = proposal_form(session, sponsors=[lead], title_en="Build a national disaster-warning system with smart "
+                                                             "devices")
+    asked = client.post(reverse("admin:proposals_proposal_add"), data)
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "reads like a proposal already recorded" in page
+    assert reverse("admin:proposals_proposal_change", args=[existing.pk]) in page
+    assert Proposal.objects.count() == 1
+    linked = client.post(reverse("admin:proposals_proposal_add"), {**data, "_duplicate_decision": "related"})
+    assert linked.status_code == 302
+    added = Proposal.objects.exclude(pk=existing.pk).get()
+    assert list(added.related.all()) == [existing]
+
+
+def test_a_different_title_of_the_same_sponsor_is_not_a_duplicate(client, session):
+    client.force_login(factories.editor())
+    lead = factories.seated_delegate(session)
+    factories.proposal(session=session, sponsors=[lead], title_en="Satellite internet in the 14th Five-Year Plan")
+    data = proposal_form(session, sponsors=[lead], title_en="Streamline satellite frequency applications")
+    assert client.post(reverse("admin:proposals_proposal_add"), data).status_code == 302
