@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
@@ -264,6 +265,7 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
         context = {
             **self.admin_site.each_context(request), "title": _("History of “%(proposal)s”") % {"proposal": proposal},
             "opts": self.model._meta, "object": proposal, "entries": admin_history.proposal_entries(proposal),
+            "module_name": capfirst(self.model._meta.verbose_name_plural),
             "revert_disabled": self.revert_disabled(request, proposal), **(extra_context or {}),
         }
         request.current_app = self.admin_site.name

@@ -54,13 +54,17 @@ def _value(record, name):
 
 
 def _changes(record, names):
+    """"field: before → after" for each of `names` that differs from the row's previous version."""
     previous = record.prev_record
     if previous is None:
         return []
-    changed = set(record.diff_against(previous).changed_fields)
     verbose = {f.name: str(f.verbose_name) for f in record.instance_type._meta.fields}
-    return [f"{verbose.get(name, name)}: {_value(previous, name) or '—'} → {_value(record, name) or '—'}"
-            for name in names if name in changed]
+    lines = []
+    for name in names:
+        before, after = _value(previous, name), _value(record, name)
+        if before != after:
+            lines.append(f"{verbose.get(name, name)}: {before or '—'} → {after or '—'}")
+    return lines
 
 
 def proposal_entries(proposal):
