@@ -239,3 +239,31 @@ def legend(statuses):
             ((colour(status), status_name(status)) for status in statuses),
         ),
     )
+
+
+def share_bars_svg(rows, *, title, chart_id):
+    """One bar per (label, share 0–1, out of how many), its percentage written beside it."""
+    if not rows:
+        return ""
+    width, label_width, bar_width, row_height = 560, 230, 260, 26
+    shapes, descriptions = [], []
+    for index, (label, share, out_of) in enumerate(rows):
+        top = 6 + index * row_height
+        length = bar_width * share
+        percent = f"{share:.0%}"
+        shapes.append(format_html(
+            '<text x="0" y="{}" class="bar-label">{}</text>'
+            '<rect x="{}" y="{}" width="{}" height="16" class="share-track"/>'
+            '<rect x="{}" y="{}" width="{}" height="16" class="share-bar"/>'
+            '<text x="{}" y="{}" class="bar-total">{} <tspan class="bar-of">({})</tspan></text>',
+            top + 13, _shorten(label, 34), label_width, top, bar_width, label_width, top, f"{length:.1f}",
+            label_width + bar_width + 6, top + 13, percent, _("of %(count)s") % {"count": out_of}))
+        descriptions.append(f"{label}: {percent} ({out_of})")
+    height = 12 + len(rows) * row_height
+    return format_html(
+        '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
+        w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
+        shapes=mark_safe("".join(shapes)),
+    )

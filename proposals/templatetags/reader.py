@@ -1,6 +1,8 @@
 """Template helpers for the reader pages: statuses in the reader's language, bilingual names, progress."""
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import ngettext
 from django.utils.html import format_html, format_html_join
 
 from proposals import lifecycle
@@ -67,3 +69,26 @@ def localized(obj, field):
 def get_count(counts, key):
     """A count from a dict, 0 when the key is absent (templates cannot index dicts by a variable)."""
     return counts.get(key, 0)
+
+
+@register.filter
+def number(value):
+    """A count with the reader's thousands separator: 12,345 (English) or 12,345 as Chinese readers write it too."""
+    if value is None or value == "":
+        return ""
+    return intcomma(value)
+
+
+@register.filter
+def percent(share):
+    """A share 0–1 as a whole percentage, or a dash when there is nothing to divide."""
+    return "—" if share is None else f"{share:.0%}"
+
+
+@register.filter
+def days(value):
+    """A number of days, as readers say it: "91.5 days"; a dash when there is none."""
+    if value is None:
+        return "—"
+    shown = f"{value:.1f}".rstrip("0").rstrip(".")
+    return ngettext("%(days)s day", "%(days)s days", 1 if value == 1 else 2) % {"days": shown}

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from proposals import charts
-from proposals.lifecycle import ReplyGrade, Status
+from proposals import charts, scorecards
+from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, StatusEvent, Theme
 from tracker.caching import cached_piece
 
@@ -121,17 +121,17 @@ def session_detail(request, slug):
 
 
 def authority_list(request):
-    overdue = dict(
-        StatusEvent.objects.published().overdue().order_by().values("reply_owed_by").annotate(n=Count("pk")).values_list(
-            "reply_owed_by", "n")
-    )
-    public = Q(status_events__published=True, status_events__proposal__published=True)
-    authorities = Authority.objects.annotate(
-        referral_count=Count("status_events", filter=public & Q(status_events__status=Status.REFERRED)),
-        reply_count=Count("status_events", filter=public & Q(status_events__status=Status.REPLIED)),
-    ).order_by("name_en")
-    rows = [(authority, overdue.get(authority.pk, 0)) for authority in authorities]
-    return render(request, "proposals/authority_list.html", {"rows": rows})
+    """Every authority's scorecard side by side, for one session or all, sorted by any column (no JavaScript)."""
+    sessions = list(Session.objects.select_related("body").order_by("-opened_on", "body__name_en"))
+    chosen = next((session for session in sessions if session.slug == request.GET.get("session")), None)
+    sort = request.GET.get("sort") if request.GET.get("sort") in scorecards.SORTS else "overdue"
+    rows = scorecards.comparison(session=chosen, sort=sort)
+    return render(request, "proposals/authority_list.html", {
+        "rows": rows, "sessions": sessions, "chosen": chosen, "sort": sort,
+        "chart": charts.share_bars_svg(
+            [(authority.name, card.on_time_share, card.judged) for authority, card in rows if card.judged],
+            title=_("Share of replies on time, per authority"), chart_id="on-time-chart"),
+    })
 
 
 def authority_detail(request, slug):
@@ -144,14 +144,9 @@ def authority_detail(request, slug):
         .select_related("proposal", "reply_settled_by").order_by("-date", "-id")
     )
     page, notice = paginate(request, asked)
-    grades = dict(events.filter(status=Status.REPLIED).order_by().values("reply_grade").annotate(
-        n=Count("pk")).values_list("reply_grade", "n"))
     replies = events.filter(status=Status.REPLIED).select_related("proposal").order_by("-date", "-id")[:50]
+    overall, per_session = scorecards.for_authority(authority)
     return render(request, "proposals/authority_detail.html", {
-        "authority": authority, "page": page, "notices": [notice] if notice else [],
-        "referral_count": events.filter(status=Status.REFERRED).count(),
-        "overdue_count": StatusEvent.objects.published().filter(reply_owed_by=authority).overdue().count(),
-        "replies": replies,
-        "grades": [(grade, label, grades.get(grade, 0)) for grade, label in ReplyGrade.choices],
-        "reply_total": sum(grades.values()),
+        "authority": authority, "page": page, "notices": [notice] if notice else [], "replies": replies,
+        "card": overall, "per_session": per_session,
     })
