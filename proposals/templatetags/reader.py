@@ -2,8 +2,8 @@
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import ngettext
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from proposals import lifecycle
 from proposals.bilingual import reader_prefers_chinese
