@@ -14,35 +14,66 @@ from django.utils.translation import gettext as _
 from .lifecycle import MILESTONES, ROAD_POSITION, Status
 from .templatetags.reader import status_name
 
-# Colours by how far a status got: greys before review, blues while examined, ambers while handled,
-# greens once concluded, reds for the ends that stop a proposal. All reach 4.5:1 against white text or
-# are used only as fills beside a text label.
-STATUS_COLOURS = {
-    Status.ANNOUNCED: "#8a94a6",
-    Status.SUBMITTED: "#5b6b82",
-    Status.UNDER_REVIEW: "#4d7fc4",
-    Status.FILED: "#2c5fa8",
-    Status.NOT_FILED: "#b3261e",
-    Status.MERGED: "#6d5bb0",
-    Status.CONVERTED: "#8458a8",
-    Status.REFERRED: "#c77c0e",
-    Status.REPLIED: "#a35f00",
-    Status.FEEDBACK: "#b8860b",
-    Status.REHANDLING: "#d9480f",
-    Status.CLOSED: "#4c7a5a",
-    Status.ADOPTED: "#2b8a3e",
-    Status.IMPLEMENTED: "#1b6e2e",
-    Status.WITHDRAWN: "#7a2e2e",
+# Colours by stage, from a palette colour-blind readers can tell apart (Okabe and Ito): greys before filing,
+# blue for the filing outcome, orange while handled, green once concluded, vermillion for the ends that stop a
+# proposal. Within a stage the statuses share a hue and differ by a pattern, the second cue where hue alone
+# would not tell them apart; every segment also carries its number, and the legend its name.
+STAGE_COLOURS = {
+    "proposed": "#7a7a7a", "filing": "#0072b2", "handling": "#e69f00", "concluded": "#009e73", "ended": "#d55e00",
+}
+STATUS_STYLE = {  # status: (stage, pattern)
+    Status.ANNOUNCED: ("proposed", "dots"),
+    Status.SUBMITTED: ("proposed", "solid"),
+    Status.UNDER_REVIEW: ("proposed", "hatch"),
+    Status.FILED: ("filing", "solid"),
+    Status.MERGED: ("filing", "hatch"),
+    Status.CONVERTED: ("filing", "dots"),
+    Status.REFERRED: ("handling", "solid"),
+    Status.REPLIED: ("handling", "hatch"),
+    Status.FEEDBACK: ("handling", "dots"),
+    Status.REHANDLING: ("handling", "cross"),
+    Status.CLOSED: ("concluded", "solid"),
+    Status.ADOPTED: ("concluded", "hatch"),
+    Status.IMPLEMENTED: ("concluded", "cross"),
+    Status.NOT_FILED: ("ended", "solid"),
+    Status.WITHDRAWN: ("ended", "hatch"),
 }
 NOT_REACHED = "#b8bfca"
+PATTERN_MARKS = {
+    "hatch": '<path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke="#ffffff" stroke-width="1.6"/>',
+    "cross": '<path d="M0,0 l6,6 M6,0 l-6,6" stroke="#ffffff" stroke-width="1.3"/>',
+    "dots": '<circle cx="3" cy="3" r="1.3" fill="#ffffff"/>',
+}
+
+
+def colour(status):
+    stage = STATUS_STYLE.get(status, (None, None))[0]
+    return STAGE_COLOURS.get(stage, NOT_REACHED)
+
+
+def fill(status, chart_id):
+    """The fill of a status's segment: its stage colour, or the pattern drawn over it in this chart."""
+    pattern = STATUS_STYLE.get(status, (None, "solid"))[1]
+    return colour(status) if pattern == "solid" else f"url(#{chart_id}-{status})"
+
+
+def pattern_defs(statuses, chart_id):
+    """<defs> for the patterned statuses of one chart, each an id unique to the chart."""
+    patterns = []
+    for status in statuses:
+        stage, pattern = STATUS_STYLE.get(status, (None, "solid"))
+        if pattern == "solid":
+            continue
+        patterns.append(format_html(
+            '<pattern id="{}-{}" width="6" height="6" patternUnits="userSpaceOnUse">'
+            '<rect width="6" height="6" fill="{}"/>{}</pattern>',
+            chart_id, status, STAGE_COLOURS[stage], mark_safe(PATTERN_MARKS[pattern])))
+    return format_html("<defs>{}</defs>", mark_safe("".join(patterns))) if patterns else ""
+
 
 # Where each status sits along the road; a not-filed proposal stopped where filing would have been.
 _ROAD = {**ROAD_POSITION, Status.NOT_FILED: 1.0}
 _ENDINGS = {Status.WITHDRAWN, Status.NOT_FILED}
-
-
-def colour(status):
-    return STATUS_COLOURS.get(status, NOT_REACHED)
 
 
 @dataclass
@@ -195,48 +226,76 @@ def statuses_in(rows):
     return [status for status in Status.values if status in present]
 
 
+def _ticks(largest):
+    """A few round values for the axis: 0 and steps of 1, 2 or 5 times a power of ten up to the largest."""
+    if largest <= 0:
+        return [0]
+    raw = largest / 4
+    power = 10 ** (len(str(int(raw))) - 1) if raw >= 1 else 1
+    step = next(multiple * power for multiple in (1, 2, 5, 10) if multiple * power >= raw)
+    return list(range(0, largest + 1, step))
+
+
 def stacked_bars_svg(rows, *, title, chart_id):
-    """One horizontal bar per row, its segments the proposals at each status; the total at the bar's end."""
-    width, bar_left, bar_width, bar_height, row_height = 320, 0, 280, 22, 52
+    """One horizontal bar per row, its segments the proposals at each status, each with its number when it
+    fits; a scale along the top, the total at each bar's end."""
+    width, bar_left, bar_width, bar_height, row_height, top_margin = 360, 0, 300, 22, 52, 22
     largest = max((row.total for row in rows), default=0) or 1
+    ticks = _ticks(largest)
+    scale = bar_width / max(largest, ticks[-1])
     statuses = statuses_in(rows)
-    shapes, descriptions = [], []
+    height = top_margin + 8 + len(rows) * row_height
+    shapes = [pattern_defs(statuses, chart_id)]
+    for tick in ticks:
+        x = bar_left + tick * scale
+        shapes.append(format_html(
+            '<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" class="axis-grid"/>'
+            '<text x="{x}" y="{label}" class="axis-label">{value}</text>',
+            x=f"{x:.1f}", top=top_margin - 4, bottom=height - 4, label=top_margin - 8, value=f"{tick:,}"))
+    descriptions = []
     for index, row in enumerate(rows):
-        top = 8 + index * row_height
+        top = top_margin + 4 + index * row_height
         shapes.append(format_html('<text x="0" y="{}" class="bar-label">{}</text>', top + 12, row.label))
         x = bar_left
         for status in statuses:
             count = row.counts.get(status, 0)
             if not count:
                 continue
-            length = bar_width * count / largest
+            length = count * scale
             shapes.append(format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
-                f"{x:.1f}", top + 18, f"{length:.1f}", bar_height, colour(status), status_name(status), count))
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" class="bar-segment"><title>{}: {}</title>'
+                '</rect>', f"{x:.1f}", top + 18, f"{length:.1f}", bar_height, fill(status, chart_id),
+                status_name(status), f"{count:,}"))
+            label = f"{count:,}"
+            if length >= 9 * len(label) + 6:  # the number fits inside its segment
+                shapes.append(format_html(
+                    '<text x="{}" y="{}" class="segment-value">{}</text>', f"{x + length / 2:.1f}", top + 34, label))
             x += length
         shapes.append(format_html(
-            '<text x="{}" y="{}" class="bar-total">{}</text>', f"{x + 6:.1f}", top + 18 + 16, row.total))
-        parts = ", ".join(f"{status_name(s)} {row.counts[s]}" for s in statuses if row.counts.get(s))
+            '<text x="{}" y="{}" class="bar-total">{}</text>', f"{x + 6:.1f}", top + 18 + 16, f"{row.total:,}"))
+        parts = ", ".join(f"{status_name(s)} {row.counts[s]:,}" for s in statuses if row.counts.get(s))
         descriptions.append(f"{row.label}: {parts}")
-    height = 16 + len(rows) * row_height
     return format_html(
         '<svg class="bars-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
         w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
-        shapes=mark_safe("".join(shapes)),
+        shapes=mark_safe("".join(str(shape) for shape in shapes)),
     )
 
 
-def legend(statuses):
-    """The colour key, as HTML so it wraps on a phone."""
+def legend(statuses, chart_id, totals=None):
+    """The key, as HTML so it wraps on a phone: each status's swatch (colour and pattern), name and total."""
+    totals = totals or {}
     return format_html(
         '<ul class="legend">{}</ul>',
         format_html_join(
             # A drawn square, not a style attribute: the Content-Security-Policy allows no inline styles.
-            "", '<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" '
-                'fill="{}"/></svg>{}</li>',
-            ((colour(status), status_name(status)) for status in statuses),
+            "", '<li><svg class="swatch" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" '
+                'fill="{}" stroke="#5a6474" stroke-width="0.5"/></svg>{}{}</li>',
+            ((fill(status, chart_id), status_name(status),
+              format_html(' <span class="legend__count">{}</span>', f"{totals[status]:,}") if status in totals
+              else "") for status in statuses),
         ),
     )
 
@@ -245,7 +304,7 @@ def share_bars_svg(rows, *, title, chart_id):
     """One bar per (label, share 0–1, out of how many), its percentage written beside it."""
     if not rows:
         return ""
-    width, label_width, bar_width, row_height = 560, 230, 260, 26
+    width, label_width, bar_width, row_height = 640, 250, 280, 26
     shapes, descriptions = [], []
     for index, (label, share, out_of) in enumerate(rows):
         top = 6 + index * row_height
@@ -256,7 +315,7 @@ def share_bars_svg(rows, *, title, chart_id):
             '<rect x="{}" y="{}" width="{}" height="16" class="share-track"/>'
             '<rect x="{}" y="{}" width="{}" height="16" class="share-bar"/>'
             '<text x="{}" y="{}" class="bar-total">{} <tspan class="bar-of">({})</tspan></text>',
-            top + 13, _shorten(label, 34), label_width, top, bar_width, label_width, top, f"{length:.1f}",
+            top + 13, _shorten(label, 36), label_width, top, bar_width, label_width, top, f"{length:.1f}",
             label_width + bar_width + 6, top + 13, percent, _("of %(count)s") % {"count": out_of}))
         descriptions.append(f"{label}: {percent} ({out_of})")
     height = 12 + len(rows) * row_height

@@ -43,8 +43,10 @@ def theme_list(request):
 
 def _chart_context(rows, title, chart_id):
     statuses = charts.statuses_in(rows)
+    totals = {status: sum(row.counts.get(status, 0) for row in rows) for status in statuses}
     return {
-        "rows": rows, "statuses": statuses, "legend": charts.legend(statuses), "title": title, "id": chart_id,
+        "rows": rows, "statuses": statuses, "legend": charts.legend(statuses, chart_id, totals), "title": title,
+        "id": chart_id,
         "svg": charts.stacked_bars_svg(rows, title=title, chart_id=chart_id) if rows else "",
     }
 
