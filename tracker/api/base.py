@@ -1,14 +1,37 @@
 """What every API resource shares: keyset-paged lists, HTTP validators on reads, If-Match on writes."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework import serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from . import conditional
+from .exceptions import Conflict
+from .fields import explain_integrity_error
 from .filters import StrictFilterBackend
 from .pagination import KeysetPagination, attribute_key, dict_key, orderings
+from .renderers import ORJSONRenderer
+
+# Formats an error can be shown in as it is: JSON, and the browsable API page (which shows that JSON).
+ERROR_FORMATS = {"json", "api"}
+
+
+def save(serializer):
+    """serializer.save() in a savepoint; a unique constraint the database enforced is a 400 naming the field.
+
+    Two requests creating one slug at the same moment both pass the serializer's unique check, and the
+    database refuses the second insert. That is the same mistake as a duplicate sent later, so it gets the
+    same answer; only a refusal nothing explains is a 409 asking to retry.
+    """
+    try:
+        with transaction.atomic():
+            return serializer.save()
+    except IntegrityError:
+        explained = explain_integrity_error(serializer)
+        if explained is not None:
+            raise explained from None
+        raise Conflict() from None
 
 
 class PassThroughSerializer(serializers.BaseSerializer):
@@ -25,6 +48,8 @@ class PassThroughSerializer(serializers.BaseSerializer):
 class ResourceViewSet(viewsets.ModelViewSet):
     pagination_class = KeysetPagination
     filter_backends = [StrictFilterBackend]
+    # An id is a positive 64-bit integer: longer digit strings are no address (a JSON 404), never a query.
+    lookup_value_regex = "[0-9]{1,18}"
     orderings = {}
     default_ordering = None
     extra_query_params = ()
@@ -77,6 +102,15 @@ class ResourceViewSet(viewsets.ModelViewSet):
         response = Response(representation, status=status_code)
         return conditional.set_validators(response, etag, last_modified)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # An error is JSON whatever the action renders on success (the CSV export's 400 names its parameter).
+        if response.status_code >= 400 and isinstance(response, Response) and \
+                getattr(response.accepted_renderer, "format", None) not in ERROR_FORMATS:
+            response.accepted_renderer = ORJSONRenderer()
+            response.accepted_media_type = ORJSONRenderer.media_type
+        return response
+
     @staticmethod
     def _conditional(request):
         # The browsable HTML page shows who is signed in; only machine formats are validated.
@@ -97,8 +131,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance = serializer.save()
+        instance = save(serializer)
         response = self.object_response(instance, status.HTTP_201_CREATED)
         if isinstance(response.data, dict) and response.data.get("url"):
             response["Location"] = response.data["url"]
@@ -111,7 +144,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
             conditional.check_if_match(request, self.validators(instance)[0])
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            instance = serializer.save()
+            instance = save(serializer)
         return self.object_response(instance)
 
     def destroy(self, request, *args, **kwargs):
