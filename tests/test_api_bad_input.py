@@ -260,8 +260,9 @@ def test_json_nested_deeply_is_a_json_400(world, depth):
     editor = editor_api()
     editor.raise_request_exception = False
     body = "[" * depth + "]" * depth
+    etag = editor.get(f"/api/v1/proposals/{world['proposals']}/")["ETag"]
     for url in ("/api/v1/themes/", f"/api/v1/proposals/{world['proposals']}/status-events/"):
-        response = editor.post(url, body, content_type="application/json")
+        response = editor.post(url, body, content_type="application/json", HTTP_IF_MATCH=etag)
         assert_error_naming(response, "detail")
     nested = '{"a":' * depth + "1" + "}" * depth
     assert_error_naming(editor.post("/api/v1/themes/", nested, content_type="application/json"), "detail")

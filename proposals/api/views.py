@@ -13,6 +13,7 @@ from proposals import services
 from proposals.models import Proposal, StatusEvent
 from tracker.api import conditional
 from tracker.api.base import PlainDictListMixin, ResourceViewSet
+from tracker.api.idempotency import idempotent
 from tracker.api.links import Links
 from tracker.api.pagination import KeysetPagination, orderings
 
@@ -106,6 +107,7 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         request=RecordStatusSerializer, responses={201: StatusEventSerializer},
     )
     @action(detail=True, methods=["post"], url_path="status-events", permission_classes=[CanRecordStatus])
+    @idempotent
     def record_status(self, request, pk=None):
         with transaction.atomic():
             proposal = self.get_object()

@@ -10,6 +10,7 @@ from . import conditional
 from .exceptions import Conflict
 from .fields import explain_integrity_error
 from .filters import StrictFilterBackend
+from .idempotency import idempotent
 from .pagination import KeysetPagination, attribute_key, dict_key, orderings
 from .renderers import ORJSONRenderer
 
@@ -128,6 +129,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
         self.check_object_permissions(self.request, instance)
         return instance
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

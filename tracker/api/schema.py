@@ -24,10 +24,14 @@ DESCRIPTIONS = {
     "401": "Not authenticated: send `Authorization: Token <key>` (or sign in for session auth).",
     "403": "Forbidden: signed in, but without the model permission (the Editors group has it).",
     "404": "No such object.",
-    "409": "Conflict: other records still point at this one.",
+    "409": "Conflict: other records still point at this one, or a write at the same moment got there first.",
     "412": "Precondition failed: If-Match names an ETag that is no longer current; nothing was changed.",
+    "413": "Request body too large: more than the API takes (DATA_UPLOAD_MAX_MEMORY_SIZE); nothing was changed.",
+    "422": "Idempotency-Key reused for a different request (another body or address); use a new key.",
+    "428": "Precondition required: send If-Match with the ETag you read; nothing was changed.",
     "429": "Too many requests: throttled; retry after the number of seconds in Retry-After.",
 }
+CREATES = {"create", "record_status"}
 WRITES = {"create", "update", "partial_update", "destroy", "record_status"}
 CONDITIONAL_WRITES = {"update", "partial_update", "destroy", "record_status"}
 
@@ -47,8 +51,12 @@ class APIAutoSchema(AutoSchema):
             codes.add("404")
         if action in WRITES:
             codes.update({"400", "401", "403"})
+            if action != "destroy":
+                codes.add("413")
         if action in CONDITIONAL_WRITES:
-            codes.add("412")
+            codes.update({"412", "428"})
+        if action in CREATES:
+            codes.update({"409", "422"})
         if action == "destroy":
             codes.add("409")
             codes.discard("400")
@@ -96,8 +104,17 @@ class APIAutoSchema(AutoSchema):
         if action in CONDITIONAL_WRITES:
             parameters.append(
                 OpenApiParameter(
-                    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                    description="The ETag you read: the write is refused with 412 if the object changed since.",
+                    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                    description="The ETag you read: without it the write is refused with 428, and with 412 if "
+                    "the object changed since.",
+                )
+            )
+        if action in CREATES:
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key", {"type": "string", "pattern": "^[!-~]{1,255}$"}, OpenApiParameter.HEADER,
+                    description="Any unique string (a UUID): a retry with the same key gets the first answer "
+                    "again instead of creating a second record; kept 24 hours per user.",
                 )
             )
         return parameters
