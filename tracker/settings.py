@@ -237,7 +237,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(2_
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
@@ -255,15 +255,25 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.APIAutoSchema",
+    # Per client address (tracker/client_address.py, TRUSTED_PROXY_COUNT) or per user, in the shared cache.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "tracker.api.throttling.AnonThrottle",
+        "tracker.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "600/min"),
         "user": os.environ.get("API_THROTTLE_USER", "3000/min"),
+        # The CSV export streams the whole filtered table; anonymous clients get this lower limit on it too.
+        "anon_export": os.environ.get("API_THROTTLE_ANON_EXPORT", "30/hour"),
     },
 }
+# The cache the throttles count in: the default one, which is Redis in production (CACHE_URL), shared by every
+# worker and server.
+API_THROTTLE_CACHE = os.environ.get("API_THROTTLE_CACHE", "default")
+# API tokens expire this many days after they were made (administrators make a new one: drf_create_token -r).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+# How long a create's answer is kept for retries under the same Idempotency-Key, per user.
+API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two Sessions Tracker API",
@@ -272,7 +282,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "AUTHENTICATION_WHITELIST": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "ENUM_NAME_OVERRIDES": {
