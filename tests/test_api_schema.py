@@ -146,3 +146,19 @@ def test_docs_work_offline(client):
     assert "//cdn" not in html and "unpkg.com" not in html and "jsdelivr" not in html
     # Served by the project's own static files (collectstatic gathers them for WhiteNoise in production).
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_docs_run_under_the_content_security_policy(client):
+    import re
+
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200 and "script-src 'self'" in page["Content-Security-Policy"]
+    html = page.content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert scripts and all(body.strip() == "" and "src=" in attributes for attributes, body in scripts), scripts
+    init = next(re.search(r'src="([^"]+)"', attributes).group(1) for attributes, _ in scripts
+                if "swagger-ui-bundle" not in attributes and "standalone" not in attributes)
+    assert init.startswith("/") or init.startswith("http://testserver/")
+    script = client.get(init.replace("&amp;", "&"))
+    assert script.status_code == 200 and "javascript" in script["Content-Type"]
+    assert b"SwaggerUIBundle" in script.content
