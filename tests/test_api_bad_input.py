@@ -95,6 +95,15 @@ def test_the_browsable_filter_form_keeps_the_chosen_values(world):
     assert 'value="submitted,filed"' in page.content.decode()
 
 
+def test_options_on_every_detail_describes_it_without_a_server_error(world):
+    editor = editor_api()
+    editor.raise_request_exception = False
+    for resource in LISTS:
+        response = editor.options(f"/api/v1/{resource}/{world[resource]}/")
+        assert response.status_code == 200, (resource, response.content[:300])
+        assert "actions" in response.json() or resource in {"status-events"}, resource
+
+
 # 2. NUL characters
 
 @pytest.mark.parametrize("resource", LISTS)

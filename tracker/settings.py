@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "proposals.lifecycle.Status",
         "ProposalKindEnum": "proposals.models.Proposal.Kind",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.empty_means_absent",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,10 +1,16 @@
 """The resources proposals point at: bodies, sessions, themes, authorities, sources (people are in `people.api`)."""
 
-from rest_framework import serializers
 
 from proposals.models import Authority, Body, Session, Source, Theme
 from tracker.api.base import ResourceViewSet, SlugResourceViewSet
-from tracker.api.fields import APIModelSerializer, FilteredListLinkField, LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import (
+    APIModelSerializer,
+    FilteredListLinkField,
+    LinkOrKeyField,
+    ModelRulesMixin,
+    OptionalURLField,
+    self_link,
+)
 from tracker.api.pagination import orderings
 
 from .filters import SessionFilter
@@ -53,7 +59,7 @@ class AuthoritySerializer(ModelRulesMixin, APIModelSerializer):
 class SourceSerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("source")
     # The model's own `url` is the cited page; `url` here is the API address, as on every resource.
-    source_url = serializers.URLField(source="url", max_length=500, required=False, allow_blank=True)
+    source_url = OptionalURLField(source="url", max_length=500, required=False, allow_blank=True)
 
     class Meta:
         model = Source

@@ -11,7 +11,7 @@ from people.models import Delegate
 from proposals import services
 from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, Source, StatusEvent, Theme
-from tracker.api.fields import APIModelSerializer, LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import APIModelSerializer, LinkOrKeyField, ModelRulesMixin, TextField, self_link
 
 
 class StatusEventSerializer(APIModelSerializer):
@@ -73,8 +73,8 @@ class ProposalInputSerializer(ModelRulesMixin, APIModelSerializer):
     sources = LinkOrKeyField("source", queryset=Source.objects.all(), many=True, required=False)
     related = LinkOrKeyField("proposal", queryset=Proposal.objects.all(), many=True, required=False)
     # The model's summary_en; API v1 keeps the name clients know.
-    summary = serializers.CharField(source="summary_en", help_text="The summary in English.",
-                                    max_length=Proposal._meta.get_field("summary_en").max_length)
+    summary = TextField(source="summary_en", help_text="The summary in English.",
+                        max_length=Proposal._meta.get_field("summary_en").max_length)
     sponsors = serializers.ListField(
         child=LinkOrKeyField("delegate", queryset=Delegate.objects.all()), required=False, max_length=100,
         help_text="Sponsoring delegates, the lead sponsor (领衔) first. Replaces the current list when given.",

@@ -72,9 +72,16 @@ class ResourceViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         # The data version alone answers a conditional GET: no query for the list runs for a 304.
         etag, last_modified = conditional.list_validators(request, request.accepted_renderer.format)
-        if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
+        conditional_read = self._conditional(request)
+        # `If-None-Match: *` matches any list, even one asked for with invalid parameters: that request is
+        # checked first, and gets its 400. (A real ETag names the exact request it was read for.)
+        wildcard = request.headers.get("If-None-Match", "").strip() == "*"
+        if conditional_read and not wildcard and (unchanged := conditional.not_modified(request, etag, last_modified)):
             return unchanged
-        return conditional.set_validators(super().list(request, *args, **kwargs), etag, last_modified)
+        response = super().list(request, *args, **kwargs)
+        if conditional_read and wildcard and (unchanged := conditional.not_modified(request, etag, last_modified)):
+            return unchanged
+        return conditional.set_validators(response, etag, last_modified)
 
     # Reads of one object
 
@@ -120,11 +127,13 @@ class ResourceViewSet(viewsets.ModelViewSet):
     # Writes
 
     def get_object(self):
-        if self.request.method in SAFE_METHODS:
+        queryset = self.get_queryset()
+        # OPTIONS reads the object to describe a PUT's form (DRF's metadata) without writing: no lock then.
+        if self.request.method in SAFE_METHODS or not transaction.get_connection(queryset.db).in_atomic_block:
             return super().get_object()
         # Lock the row for the If-Match comparison and the write that follows it (inside the caller's atomic).
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
-        queryset = self.filter_queryset(self.get_queryset()).select_for_update(of=("self",))
+        queryset = self.filter_queryset(queryset).select_for_update(of=("self",))
         instance = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup_url_kwarg]})
         self.check_object_permissions(self.request, instance)
         return instance

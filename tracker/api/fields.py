@@ -165,8 +165,34 @@ class BoundedDateField(serializers.DateField):
         return day
 
 
-class APIModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose dates are bounded; texts take the model's max_length as every ModelSerializer does."""
+class RawLengthMixin:
+    """max_length counts what the client sent: DRF trims whitespace first, so 201 characters starting with a
+    space passed a limit of 200 that the schema states (maxLength) for the text as sent."""
 
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.DateField: BoundedDateField}
+    def to_internal_value(self, data):
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class TextField(RawLengthMixin, serializers.CharField):
+    pass
+
+
+class SlugField(RawLengthMixin, serializers.SlugField):
+    pass
+
+
+class OptionalURLField(RawLengthMixin, serializers.URLField):
+    """A URL, or empty where the model allows it; the schema states both (tracker.api.schema)."""
+
+
+class APIModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose dates are bounded, whose URLs may be empty where the model says so, and whose texts
+    are bounded by the model's max_length as sent."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField, models.TextField: TextField, models.SlugField: SlugField,
+        models.DateField: BoundedDateField, models.URLField: OptionalURLField,
+    }
