@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: run test lint migrate seed check-deploy serve
+.PHONY: run test lint migrate seed check-deploy serve api-fuzz
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Schemathesis against the schema, on a throwaway database with the 2020 data and synthetic proposals, served by
+# gunicorn on a free port: reads anonymous, writes with an editor's token; fails on any server error or any
+# response the schema does not describe. DB=sqlite (default) or DB=postgresql (FUZZ_POSTGRES_URL, by default
+# postgres://postgres@127.0.0.1:5432/postgres, is where the throwaway database is created and dropped).
+DB ?= sqlite
+api-fuzz: $(BIN)/.installed
+	$(BIN)/python tests/api_fuzz.py --database $(DB)

@@ -30,7 +30,7 @@ class Delegate(NamedRecord):
     other_names = models.CharField(
         max_length=300, blank=True, help_text=_("Other spellings and names the person is known by, comma-separated.")
     )
-    bio = models.TextField(blank=True)
+    bio = models.TextField(blank=True, max_length=5000)
 
     history = HistoricalRecords()
 
@@ -101,7 +101,7 @@ class Membership(DatedSpanMixin, models.Model):
 class Company(NamedRecord):
     sector = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
 
     history = HistoricalRecords()
 
@@ -152,7 +152,7 @@ class CompanyEvent(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     # PROTECT: an event must stay traceable to its citation.
     source = models.ForeignKey("proposals.Source", on_delete=models.PROTECT, related_name="company_events")
 

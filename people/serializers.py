@@ -1,12 +1,11 @@
 """How the API shows delegates and companies, with their memberships, positions and dated events."""
 
-from rest_framework import serializers
 
 from people.models import Affiliation, Company, CompanyEvent, Delegate, Membership
-from tracker.api.fields import FilteredListLinkField, LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import APIModelSerializer, FilteredListLinkField, LinkOrKeyField, ModelRulesMixin, self_link
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(APIModelSerializer):
     body = LinkOrKeyField("body", read_only=True)
 
     class Meta:
@@ -14,7 +13,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["body", "term", "role", "delegation", "started_on", "ended_on"]
 
 
-class AffiliationOfDelegateSerializer(serializers.ModelSerializer):
+class AffiliationOfDelegateSerializer(APIModelSerializer):
     company = LinkOrKeyField("company", read_only=True)
 
     class Meta:
@@ -22,7 +21,7 @@ class AffiliationOfDelegateSerializer(serializers.ModelSerializer):
         fields = ["company", "position", "position_zh", "started_on", "ended_on"]
 
 
-class AffiliationOfCompanySerializer(serializers.ModelSerializer):
+class AffiliationOfCompanySerializer(APIModelSerializer):
     delegate = LinkOrKeyField("delegate", read_only=True)
 
     class Meta:
@@ -30,7 +29,7 @@ class AffiliationOfCompanySerializer(serializers.ModelSerializer):
         fields = ["delegate", "position", "position_zh", "started_on", "ended_on"]
 
 
-class CompanyEventSerializer(serializers.ModelSerializer):
+class CompanyEventSerializer(APIModelSerializer):
     source = LinkOrKeyField("source", read_only=True)
 
     class Meta:
@@ -38,7 +37,7 @@ class CompanyEventSerializer(serializers.ModelSerializer):
         fields = ["date", "date_approximate", "kind", "title", "description", "source"]
 
 
-class DelegateSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class DelegateSerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("delegate")
     memberships = MembershipSerializer(many=True, read_only=True)
     affiliations = AffiliationOfDelegateSerializer(many=True, read_only=True)
@@ -50,7 +49,7 @@ class DelegateSerializer(ModelRulesMixin, serializers.ModelSerializer):
                   "affiliations", "proposals"]
 
 
-class CompanySerializer(ModelRulesMixin, serializers.ModelSerializer):
+class CompanySerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("company")
     affiliations = AffiliationOfCompanySerializer(many=True, read_only=True)
     events = CompanyEventSerializer(many=True, read_only=True)

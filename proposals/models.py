@@ -100,7 +100,7 @@ class Session(NamedRecord):
 
 
 class Theme(NamedRecord):
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
@@ -152,8 +152,10 @@ class Source(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    quote = models.TextField(blank=True)
-    note = models.TextField(blank=True, help_text=_("For example, the sources this one cites in turn."))
+    quote = models.TextField(blank=True, max_length=5000)
+    note = models.TextField(
+        blank=True, max_length=5000, help_text=_("For example, the sources this one cites in turn.")
+    )
 
     history = HistoricalRecords()
 
@@ -178,9 +180,9 @@ class Proposal(BilingualMixin, models.Model):
     title_en = models.CharField(_("title (English)"), max_length=300)
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     slug = models.SlugField(max_length=120, blank=True, help_text=_("Made from the English title when left empty."))
-    summary_en = models.TextField(_("summary (English)"))
-    summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
-    full_text = models.TextField(blank=True)
+    summary_en = models.TextField(_("summary (English)"), max_length=5000)
+    summary_zh = models.TextField(_("summary (Chinese)"), blank=True, max_length=5000)
+    full_text = models.TextField(blank=True, max_length=100_000)
     kind = models.CharField(
         max_length=20, choices=Kind.choices, blank=True, help_text=_("Leave empty when the sources do not say.")
     )
@@ -349,7 +351,7 @@ class StatusEvent(models.Model):
         default=False, help_text=_("The source gives no exact day; the date is the earliest the step can have.")
     )
     status = models.CharField(max_length=20, choices=Status.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=5000)
     # PROTECT: a status claim must stay traceable to its citation.
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="status_events")
     authority = models.ForeignKey(

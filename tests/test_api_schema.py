@@ -36,12 +36,13 @@ def test_only_token_and_session_auth(schema):
     "path, method, codes",
     [
         ("/api/v1/proposals/", "get", {"200", "304", "400", "429"}),
-        ("/api/v1/proposals/", "post", {"201", "400", "401", "403", "429"}),
+        ("/api/v1/proposals/", "post", {"201", "400", "401", "403", "409", "413", "422", "429"}),
         ("/api/v1/proposals/{id}/", "get", {"200", "304", "400", "404", "429"}),  # 400: unknown parameter
-        ("/api/v1/proposals/{id}/", "patch", {"200", "400", "401", "403", "404", "412", "429"}),
-        ("/api/v1/proposals/{id}/", "delete", {"204", "401", "403", "404", "409", "412", "429"}),
-        ("/api/v1/proposals/{id}/status-events/", "post", {"201", "400", "401", "403", "404", "412", "429"}),
-        ("/api/v1/themes/{slug}/", "put", {"200", "400", "401", "403", "404", "412", "429"}),
+        ("/api/v1/proposals/{id}/", "patch", {"200", "400", "401", "403", "404", "412", "413", "428", "429"}),
+        ("/api/v1/proposals/{id}/", "delete", {"204", "401", "403", "404", "409", "412", "428", "429"}),
+        ("/api/v1/proposals/{id}/status-events/", "post",
+         {"201", "400", "401", "403", "404", "409", "412", "413", "422", "428", "429"}),
+        ("/api/v1/themes/{slug}/", "put", {"200", "400", "401", "403", "404", "412", "413", "428", "429"}),
     ],
 )
 def test_each_operation_lists_its_responses(schema, path, method, codes):
@@ -119,7 +120,8 @@ def test_responses_match_the_schema(schema):
     patch = "/api/v1/proposals/{id}/"
     check(schema, anonymous.patch(detail, {"number": "1"}, format="json"), patch, "patch", 401)
     etag = anonymous.get(detail)["ETag"]
-    check(schema, editor.patch(detail, {"number": "2"}, format="json"), patch, "patch", 200)
+    check(schema, editor.patch(detail, {"number": "2"}, format="json"), patch, "patch", 428)
+    check(schema, editor.patch(detail, {"number": "2"}, format="json", HTTP_IF_MATCH=etag), patch, "patch", 200)
     check(schema, editor.patch(detail, {"number": "3"}, format="json", HTTP_IF_MATCH=etag), patch, "patch", 412)
     check(schema, editor.post("/api/v1/proposals/", {"title_en": "T", "summary": "S", "session": "nope"},
                               format="json"), "/api/v1/proposals/", "post", 400)
@@ -129,9 +131,11 @@ def test_responses_match_the_schema(schema):
     record = "/api/v1/proposals/{id}/status-events/"
     check(schema, editor.post(f"{detail}status-events/", {"date": "2020-09-01", "status": "replied",
                                                           "source": cited.pk, "authority": "miit",
-                                                          "reply_grade": "B"}, format="json"), record, "post", 201)
+                                                          "reply_grade": "B"}, format="json",
+                              HTTP_IF_MATCH=editor.get(detail)["ETag"]), record, "post", 201)
     check(schema, editor.post(f"{detail}status-events/", {"date": "2020-09-02", "status": "submitted",
-                                                          "source": cited.pk}, format="json"), record, "post", 400)
+                                                          "source": cited.pk}, format="json",
+                              HTTP_IF_MATCH=editor.get(detail)["ETag"]), record, "post", 400)
 
 
 def test_docs_work_offline(client):
@@ -142,3 +146,19 @@ def test_docs_work_offline(client):
     assert "//cdn" not in html and "unpkg.com" not in html and "jsdelivr" not in html
     # Served by the project's own static files (collectstatic gathers them for WhiteNoise in production).
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_docs_run_under_the_content_security_policy(client):
+    import re
+
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200 and "script-src 'self'" in page["Content-Security-Policy"]
+    html = page.content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert scripts and all(body.strip() == "" and "src=" in attributes for attributes, body in scripts), scripts
+    init = next(re.search(r'src="([^"]+)"', attributes).group(1) for attributes, _ in scripts
+                if "swagger-ui-bundle" not in attributes and "standalone" not in attributes)
+    assert init.startswith("/") or init.startswith("http://testserver/")
+    script = client.get(init.replace("&amp;", "&"))
+    assert script.status_code == 200 and "javascript" in script["Content-Type"]
+    assert b"SwaggerUIBundle" in script.content

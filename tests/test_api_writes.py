@@ -41,16 +41,23 @@ def proposal(cited):
     return created
 
 
+def if_match(client, url):
+    """The If-Match header of a write to `url`: the ETag of the resource as the client reads it now."""
+    return {"HTTP_IF_MATCH": client.get(url)["ETag"]}
+
+
+def record(client, proposal, payload):
+    url = f"/api/v1/proposals/{proposal.pk}/"
+    return client.post(f"{url}status-events/", payload, format="json", **if_match(client, url))
+
+
 def steps(proposal):
     return list(proposal.status_events.order_by("date", "id").values_list("status", flat=True))
 
 
 def test_editor_script_records_a_status_change_with_a_token(editor_client, proposal, cited):
-    response = editor_client.post(
-        f"/api/v1/proposals/{proposal.pk}/status-events/",
-        {"date": "2020-06-10", "status": "filed", "source": cited.pk, "note": "Accepted as a proposal."},
-        format="json",
-    )
+    response = record(editor_client, proposal,
+                      {"date": "2020-06-10", "status": "filed", "source": cited.pk, "note": "Accepted as a proposal."})
 
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "filed" and response["Location"] == response.json()["url"]
@@ -60,11 +67,8 @@ def test_editor_script_records_a_status_change_with_a_token(editor_client, propo
 
 
 def test_impossible_sequence_is_400_with_the_reason_and_writes_nothing(editor_client, proposal, cited):
-    response = editor_client.post(
-        f"/api/v1/proposals/{proposal.pk}/status-events/",
-        {"date": "2020-06-10", "status": "replied", "source": cited.pk, "authority": factories.authority().slug},
-        format="json",
-    )
+    response = record(editor_client, proposal, {"date": "2020-06-10", "status": "replied", "source": cited.pk,
+                                                "authority": factories.authority().slug})
 
     assert response.status_code == 400
     assert "referral" in str(response.json())
@@ -72,8 +76,7 @@ def test_impossible_sequence_is_400_with_the_reason_and_writes_nothing(editor_cl
 
 
 def test_missing_fields_name_the_field(editor_client, proposal):
-    response = editor_client.post(f"/api/v1/proposals/{proposal.pk}/status-events/", {"status": "filed"},
-                                  format="json")
+    response = record(editor_client, proposal, {"status": "filed"})
     assert response.status_code == 400 and {"date", "source"} <= set(response.json())
 
 
@@ -92,7 +95,8 @@ def test_anonymous_writes_are_401_and_non_editors_403(proposal, cited):
 def test_session_auth_for_the_browser(proposal, cited):
     client = APIClient(enforce_csrf_checks=False)
     client.force_login(factories.editor())
-    response = client.patch(f"/api/v1/proposals/{proposal.pk}/", {"number": "1234"}, format="json")
+    url = f"/api/v1/proposals/{proposal.pk}/"
+    response = client.patch(url, {"number": "1234"}, format="json", **if_match(client, url))
     assert response.status_code == 200 and response.json()["number"] == "1234"
 
 
@@ -154,9 +158,11 @@ def test_status_event_edit_and_delete_go_through_the_lifecycle(editor_client, pr
     record_status(proposal, date=D(2020, 9, 1), status=Status.REPLIED, source=cited, authority=ministry)
     url = f"/api/v1/status-events/{referral.pk}/"
 
-    moved = editor_client.patch(url, {"date": "2020-10-01"}, format="json")  # after the reply: impossible
-    removed = editor_client.delete(url)  # the reply would lose its referral
-    fixed = editor_client.patch(url, {"note": "Sent to the ministry."}, format="json")
+    # After the reply: impossible.
+    moved = editor_client.patch(url, {"date": "2020-10-01"}, format="json", **if_match(editor_client, url))
+    removed = editor_client.delete(url, **if_match(editor_client, url))  # the reply would lose its referral
+    fixed = editor_client.patch(url, {"note": "Sent to the ministry."}, format="json",
+                                **if_match(editor_client, url))
 
     assert moved.status_code == removed.status_code == 400
     assert fixed.status_code == 200 and fixed.json()["note"] == "Sent to the ministry."
@@ -176,7 +182,8 @@ def test_status_event_collection_create(editor_client, proposal, cited):
 
 def test_protected_delete_is_409_and_method_not_allowed_is_405(editor_client, proposal):
     session = Session.objects.get(pk=proposal.session_id)
-    conflict = editor_client.delete(f"/api/v1/sessions/{session.slug}/")
+    url = f"/api/v1/sessions/{session.slug}/"
+    conflict = editor_client.delete(url, **if_match(editor_client, url))
     assert conflict.status_code == 409 and "detail" in conflict.json()
     not_allowed = editor_client.put("/api/v1/proposals/", {}, format="json")
     assert not_allowed.status_code == 405 and "detail" in not_allowed.json()

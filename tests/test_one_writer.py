@@ -120,7 +120,8 @@ def test_the_api_follows_that_rule(codenames, status):
     api = APIClient()
     api.force_authenticate(user_with(*codenames))
     response = api.post(f"/api/v1/proposals/{proposal.pk}/status-events/",
-                        {"date": "2020-05-22", "status": "submitted", "source": factories.source().pk}, format="json")
+                        {"date": "2020-05-22", "status": "submitted", "source": factories.source().pk}, format="json",
+                        HTTP_IF_MATCH=api.get(f"/api/v1/proposals/{proposal.pk}/")["ETag"])
     assert response.status_code == status, response.content
 
 
@@ -134,10 +135,11 @@ def test_the_api_writes_sponsors_through_set_sponsors_and_refuses_a_sponsor_with
     api = APIClient()
     api.force_authenticate(factories.editor())
     url = f"/api/v1/proposals/{proposal.pk}/"
-    assert api.patch(url, {"sponsors": [new_lead.slug, old_lead.slug]}, format="json").status_code == 200
+    assert api.patch(url, {"sponsors": [new_lead.slug, old_lead.slug]}, format="json",
+                     HTTP_IF_MATCH=api.get(url)["ETag"]).status_code == 200
     assert sponsors_of(proposal)[0] == (new_lead.slug, True)
     assert proposal.sponsorships.get(delegate=new_lead).pk == kept
     outsider = factories.delegate()
-    refused = api.patch(url, {"sponsors": [outsider.slug]}, format="json")
+    refused = api.patch(url, {"sponsors": [outsider.slug]}, format="json", HTTP_IF_MATCH=api.get(url)["ETag"])
     assert refused.status_code == 400 and "held no seat" in refused.json()["sponsors"][0]
     assert sponsors_of(proposal)[0] == (new_lead.slug, True)

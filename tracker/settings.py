@@ -234,9 +234,13 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The largest request body, form post or API write alike (Django's default, stated): a proposal's longest full
+# text (100,000 characters, up to 600 kB as escaped JSON) fits many times over; a 10 MB text does not.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(2_621_440)))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
@@ -246,17 +250,33 @@ REST_FRAMEWORK = {
         "tracker.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Bodies bounded by DATA_UPLOAD_MAX_MEMORY_SIZE like Django's own form posts (413 beyond it); JSON by orjson.
+    "DEFAULT_PARSER_CLASSES": [
+        "tracker.api.parsers.ORJSONParser",
+        "tracker.api.parsers.FormParser",
+        "tracker.api.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.APIAutoSchema",
+    # Per client address (tracker/client_address.py, TRUSTED_PROXY_COUNT) or per user, in the shared cache.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "tracker.api.throttling.AnonThrottle",
+        "tracker.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "600/min"),
         "user": os.environ.get("API_THROTTLE_USER", "3000/min"),
+        # The CSV export streams the whole filtered table; anonymous clients get this lower limit on it too.
+        "anon_export": os.environ.get("API_THROTTLE_ANON_EXPORT", "30/hour"),
     },
 }
+# The cache the throttles count in: the default one, which is Redis in production (CACHE_URL), shared by every
+# worker and server.
+API_THROTTLE_CACHE = os.environ.get("API_THROTTLE_CACHE", "default")
+# API tokens expire this many days after they were made (administrators make a new one: drf_create_token -r).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+# How long a create's answer is kept for retries under the same Idempotency-Key, per user.
+API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two Sessions Tracker API",
@@ -265,13 +285,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "AUTHENTICATION_WHITELIST": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "proposals.lifecycle.Status",
         "ProposalKindEnum": "proposals.models.Proposal.Kind",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.empty_means_absent",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

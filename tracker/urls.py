@@ -3,6 +3,12 @@ import os
 from django.contrib import admin
 from django.urls import include, path
 
+# Error pages by area: JSON under /api/, the admin's look under /admin/, the site's own templates elsewhere.
+handler400 = "tracker.errors.bad_request"
+handler403 = "tracker.errors.permission_denied"
+handler404 = "tracker.errors.page_not_found"
+handler500 = "tracker.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

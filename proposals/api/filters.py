@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from people.models import Company, Delegate
 from proposals.lifecycle import Status
 from proposals.models import Authority, Body, Proposal, Session, StatusEvent, Theme
-from tracker.api.filters import AppliedFilterSet, ChoiceListFilter, SlugListFilter
+from tracker.api.filters import AppliedFilterSet, ChoiceListFilter, InstantFilter, SlugListFilter, WholeNumberFilter
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": Status.values}})
@@ -35,7 +35,7 @@ class ProposalFilter(AppliedFilterSet):
     status_after = django_filters.DateFilter(help_text="Current status dated on or after this date.")
     status_before = django_filters.DateFilter(help_text="Current status dated on or before this date.")
     q = django_filters.CharFilter(max_length=200, help_text="Words that must all appear in title or summary.")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = InstantFilter(
         help_text="Changed at or after this instant (ISO 8601 with offset, e.g. 2020-05-28T00:00:00Z). "
         "Walks in `updated_at` order; see the sync notes in the API description."
     )
@@ -52,12 +52,12 @@ class ProposalFilter(AppliedFilterSet):
 
 
 class StatusEventFilter(AppliedFilterSet):
-    proposal = django_filters.NumberFilter(min_value=1, help_text="The proposal's id.")
+    proposal = WholeNumberFilter(help_text="The proposal's id.")
     status = StatusListFilter(help_text="Status of the event.")
     authority = SlugListFilter(Authority, help_text="Authorities referred to or replying.")
     date_after = django_filters.DateFilter(help_text="Dated on or after this date.")
     date_before = django_filters.DateFilter(help_text="Dated on or before this date.")
-    updated_since = django_filters.IsoDateTimeFilter(help_text="Changed at or after this instant (ISO 8601).")
+    updated_since = InstantFilter(help_text="Changed at or after this instant (ISO 8601).")
 
     class Meta:
         model = StatusEvent
@@ -74,7 +74,7 @@ class StatusEventFilter(AppliedFilterSet):
 
 class SessionFilter(AppliedFilterSet):
     body = SlugListFilter(Body, help_text="Body slugs.")
-    year = django_filters.NumberFilter(min_value=1949, max_value=2200, help_text="Year of the session.")
+    year = WholeNumberFilter(min_value=1949, max_value=2200, help_text="Year of the session.")
 
     class Meta:
         model = Session

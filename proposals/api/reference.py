@@ -1,16 +1,22 @@
 """The resources proposals point at: bodies, sessions, themes, authorities, sources (people are in `people.api`)."""
 
-from rest_framework import serializers
 
 from proposals.models import Authority, Body, Session, Source, Theme
 from tracker.api.base import ResourceViewSet, SlugResourceViewSet
-from tracker.api.fields import FilteredListLinkField, LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import (
+    APIModelSerializer,
+    FilteredListLinkField,
+    LinkOrKeyField,
+    ModelRulesMixin,
+    OptionalURLField,
+    self_link,
+)
 from tracker.api.pagination import orderings
 
 from .filters import SessionFilter
 
 
-class BodySerializer(ModelRulesMixin, serializers.ModelSerializer):
+class BodySerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("body")
     proposals = FilteredListLinkField("proposal", "body")
 
@@ -19,7 +25,7 @@ class BodySerializer(ModelRulesMixin, serializers.ModelSerializer):
         fields = ["url", "slug", "name_en", "name_zh", "abbreviation", "kind", "level", "region", "proposals"]
 
 
-class SessionSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class SessionSerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("session")
     body = LinkOrKeyField("body", queryset=Body.objects.all())
     proposals = FilteredListLinkField("proposal", "session")
@@ -28,9 +34,11 @@ class SessionSerializer(ModelRulesMixin, serializers.ModelSerializer):
         model = Session
         fields = ["url", "slug", "body", "term", "number", "year", "name_en", "name_zh", "opened_on", "closed_on",
                   "proposals"]
+        # The years the session filter takes.
+        extra_kwargs = {"year": {"min_value": 1949, "max_value": 2200}}
 
 
-class ThemeSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class ThemeSerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("theme")
     parent = LinkOrKeyField("theme", queryset=Theme.objects.all(), required=False, allow_null=True)
     proposals = FilteredListLinkField("proposal", "theme")
@@ -40,7 +48,7 @@ class ThemeSerializer(ModelRulesMixin, serializers.ModelSerializer):
         fields = ["url", "slug", "name_en", "name_zh", "description", "parent", "proposals"]
 
 
-class AuthoritySerializer(ModelRulesMixin, serializers.ModelSerializer):
+class AuthoritySerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("authority")
 
     class Meta:
@@ -48,10 +56,10 @@ class AuthoritySerializer(ModelRulesMixin, serializers.ModelSerializer):
         fields = ["url", "slug", "name_en", "name_zh", "abbreviation", "website"]
 
 
-class SourceSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class SourceSerializer(ModelRulesMixin, APIModelSerializer):
     url = self_link("source")
     # The model's own `url` is the cited page; `url` here is the API address, as on every resource.
-    source_url = serializers.URLField(source="url", max_length=500, required=False, allow_blank=True)
+    source_url = OptionalURLField(source="url", max_length=500, required=False, allow_blank=True)
 
     class Meta:
         model = Source

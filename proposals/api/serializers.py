@@ -11,10 +11,10 @@ from people.models import Delegate
 from proposals import services
 from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, Source, StatusEvent, Theme
-from tracker.api.fields import LinkOrKeyField, ModelRulesMixin, self_link
+from tracker.api.fields import APIModelSerializer, LinkOrKeyField, ModelRulesMixin, TextField, self_link
 
 
-class StatusEventSerializer(serializers.ModelSerializer):
+class StatusEventSerializer(APIModelSerializer):
     """A status event. Writes go through the timeline service, so the lifecycle rules apply."""
 
     url = self_link("statusevent")
@@ -65,7 +65,7 @@ class RecordStatusSerializer(StatusEventSerializer):
         return services.record_status(self.context["proposal"], **validated_data)
 
 
-class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class ProposalInputSerializer(ModelRulesMixin, APIModelSerializer):
     """What an editor sends to create or change a proposal. Its status comes only from its timeline."""
 
     session = LinkOrKeyField("session", queryset=Session.objects.select_related("body"))
@@ -73,7 +73,8 @@ class ProposalInputSerializer(ModelRulesMixin, serializers.ModelSerializer):
     sources = LinkOrKeyField("source", queryset=Source.objects.all(), many=True, required=False)
     related = LinkOrKeyField("proposal", queryset=Proposal.objects.all(), many=True, required=False)
     # The model's summary_en; API v1 keeps the name clients know.
-    summary = serializers.CharField(source="summary_en", help_text="The summary in English.")
+    summary = TextField(source="summary_en", help_text="The summary in English.",
+                        max_length=Proposal._meta.get_field("summary_en").max_length)
     published = serializers.BooleanField(
         required=False, help_text="A new proposal is a draft, seen by editors only, until this is true; false takes "
         "it back to draft. Publishing is recorded in the proposal's history.")

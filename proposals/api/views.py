@@ -13,8 +13,10 @@ from proposals import services
 from proposals.models import Proposal, StatusEvent
 from tracker.api import conditional
 from tracker.api.base import PlainDictListMixin, ResourceViewSet
+from tracker.api.idempotency import idempotent
 from tracker.api.links import Links
 from tracker.api.pagination import KeysetPagination, orderings
+from tracker.api.throttling import AnonExportThrottle, AnonThrottle, UserThrottle
 
 from . import export, representations
 from .filters import ProposalFilter, StatusEventFilter
@@ -112,6 +114,7 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         request=RecordStatusSerializer, responses={201: StatusEventSerializer},
     )
     @action(detail=True, methods=["post"], url_path="status-events", permission_classes=[CanRecordStatus])
+    @idempotent
     def record_status(self, request, pk=None):
         with transaction.atomic():
             proposal = self.get_object()
@@ -128,7 +131,8 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(PROPOSAL_ORDERINGS))],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=False, methods=["get"], url_path="export", renderer_classes=[CSVRenderer], pagination_class=None)
+    @action(detail=False, methods=["get"], url_path="export", renderer_classes=[CSVRenderer], pagination_class=None,
+            throttle_classes=[AnonThrottle, UserThrottle, AnonExportThrottle])
     def export(self, request):
         self.extra_query_params = ("ordering",)  # the whole list in one response: no cursor, no page size
         queryset = self.filter_queryset(self.get_queryset())

@@ -1,14 +1,38 @@
 """What every API resource shares: keyset-paged lists, HTTP validators on reads, If-Match on writes."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework import serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from . import conditional
+from .exceptions import Conflict
+from .fields import explain_integrity_error
 from .filters import StrictFilterBackend
+from .idempotency import idempotent
 from .pagination import KeysetPagination, attribute_key, dict_key, orderings
+from .renderers import ORJSONRenderer
+
+# Formats an error can be shown in as it is: JSON, and the browsable API page (which shows that JSON).
+ERROR_FORMATS = {"json", "api"}
+
+
+def save(serializer):
+    """serializer.save() in a savepoint; a unique constraint the database enforced is a 400 naming the field.
+
+    Two requests creating one slug at the same moment both pass the serializer's unique check, and the
+    database refuses the second insert. That is the same mistake as a duplicate sent later, so it gets the
+    same answer; only a refusal nothing explains is a 409 asking to retry.
+    """
+    try:
+        with transaction.atomic():
+            return serializer.save()
+    except IntegrityError:
+        explained = explain_integrity_error(serializer)
+        if explained is not None:
+            raise explained from None
+        raise Conflict() from None
 
 
 class PassThroughSerializer(serializers.BaseSerializer):
@@ -25,6 +49,8 @@ class PassThroughSerializer(serializers.BaseSerializer):
 class ResourceViewSet(viewsets.ModelViewSet):
     pagination_class = KeysetPagination
     filter_backends = [StrictFilterBackend]
+    # An id is a positive 64-bit integer: longer digit strings are no address (a JSON 404), never a query.
+    lookup_value_regex = "[0-9]{1,18}"
     orderings = {}
     default_ordering = None
     extra_query_params = ()
@@ -46,9 +72,16 @@ class ResourceViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         # The data version alone answers a conditional GET: no query for the list runs for a 304.
         etag, last_modified = conditional.list_validators(request, request.accepted_renderer.format)
-        if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
+        conditional_read = self._conditional(request)
+        # `If-None-Match: *` matches any list, even one asked for with invalid parameters: that request is
+        # checked first, and gets its 400. (A real ETag names the exact request it was read for.)
+        wildcard = request.headers.get("If-None-Match", "").strip() == "*"
+        if conditional_read and not wildcard and (unchanged := conditional.not_modified(request, etag, last_modified)):
             return unchanged
-        return conditional.set_validators(super().list(request, *args, **kwargs), etag, last_modified)
+        response = super().list(request, *args, **kwargs)
+        if conditional_read and wildcard and (unchanged := conditional.not_modified(request, etag, last_modified)):
+            return unchanged
+        return conditional.set_validators(response, etag, last_modified)
 
     # Reads of one object
 
@@ -77,6 +110,15 @@ class ResourceViewSet(viewsets.ModelViewSet):
         response = Response(representation, status=status_code)
         return conditional.set_validators(response, etag, last_modified)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # An error is JSON whatever the action renders on success (the CSV export's 400 names its parameter).
+        if response.status_code >= 400 and isinstance(response, Response) and \
+                getattr(response.accepted_renderer, "format", None) not in ERROR_FORMATS:
+            response.accepted_renderer = ORJSONRenderer()
+            response.accepted_media_type = ORJSONRenderer.media_type
+        return response
+
     @staticmethod
     def _conditional(request):
         # The browsable HTML page shows who is signed in; only machine formats are validated.
@@ -85,20 +127,22 @@ class ResourceViewSet(viewsets.ModelViewSet):
     # Writes
 
     def get_object(self):
-        if self.request.method in SAFE_METHODS:
+        queryset = self.get_queryset()
+        # OPTIONS reads the object to describe a PUT's form (DRF's metadata) without writing: no lock then.
+        if self.request.method in SAFE_METHODS or not transaction.get_connection(queryset.db).in_atomic_block:
             return super().get_object()
         # Lock the row for the If-Match comparison and the write that follows it (inside the caller's atomic).
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
-        queryset = self.filter_queryset(self.get_queryset()).select_for_update(of=("self",))
+        queryset = self.filter_queryset(queryset).select_for_update(of=("self",))
         instance = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup_url_kwarg]})
         self.check_object_permissions(self.request, instance)
         return instance
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance = serializer.save()
+        instance = save(serializer)
         response = self.object_response(instance, status.HTTP_201_CREATED)
         if isinstance(response.data, dict) and response.data.get("url"):
             response["Location"] = response.data["url"]
@@ -111,7 +155,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
             conditional.check_if_match(request, self.validators(instance)[0])
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            instance = serializer.save()
+            instance = save(serializer)
         return self.object_response(instance)
 
     def destroy(self, request, *args, **kwargs):

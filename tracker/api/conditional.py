@@ -1,4 +1,5 @@
-"""HTTP validators: ETag and Last-Modified on reads (304 when unchanged), If-Match on writes (412 when stale).
+"""HTTP validators: ETag and Last-Modified on reads (304 when unchanged), If-Match on writes (412 when stale,
+428 when missing).
 
 A list's ETag is the site-wide data version (moved on by every write, see `tracker.caching`) plus the exact
 request, so an unchanged list is answered 304 before any query runs. An object's ETag comes from its
@@ -24,6 +25,15 @@ from tracker.caching import data_version
 READ_PRECONDITIONS = {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 ONE_SECOND = datetime.timedelta(seconds=1)
+
+
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Send If-Match with the ETag you read (GET this resource first): a write without it could overwrite "
+        "a change made since, unseen."
+    )
+    default_code = "precondition_required"
 
 
 class PreconditionFailed(APIException):
@@ -91,10 +101,10 @@ def not_modified(request, etag, last_modified=None):
 
 
 def check_if_match(request, current_etag):
-    """Refuse a write made against a representation that is no longer current."""
+    """Refuse a write made blindly (428) or against a representation that is no longer current (412)."""
     if_match = request.headers.get("If-Match")
     if not if_match:
-        return
+        raise PreconditionRequired()
     tags = set(parse_etags(if_match))  # strong comparison: a weak tag never matches
     if "*" not in tags and current_etag not in tags:
         raise PreconditionFailed()

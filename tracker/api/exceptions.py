@@ -1,17 +1,43 @@
-"""Every API error is JSON: DRF's own errors, model validation from the lifecycle, protected deletes, 404s."""
+"""Every API error is JSON: DRF's own errors, model validation from the lifecycle, protected deletes, 404s,
+refusals of the database, and throttling (always with Retry-After)."""
+
+import logging
+import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+logger = logging.getLogger(__name__)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("This write conflicts with another one made at the same moment; read the "
+                                  "resource again and retry.")
+    default_code = "conflict"
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, Throttled) and not exc.wait:
+        exc.wait = 1  # DRF sends Retry-After only for a positive wait; a client must always be told when
+    if isinstance(exc, IntegrityError):
+        # A write the serializers let through and the database refused (views name the field where they can).
+        logger.warning("Database refused an API write: %s", exc)
+        return Response({"detail": str(Conflict.default_detail)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DataError):
+        logger.warning("Database refused a value of an API request: %s", exc)
+        return Response({"detail": _("A value in this request is out of the range the database can store.")},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         # The lifecycle's refusals ("a reply needs an earlier referral"), keyed by field where they name one.
         return Response(as_serializer_error(exc), status=status.HTTP_400_BAD_REQUEST)
@@ -21,7 +47,10 @@ def exception_handler(exc, context):
             "kinds": ", ".join(str(kind) for kind in blockers)
         }
         return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, Throttled) and response is not None and "Retry-After" not in response:
+        response["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
+    return response
 
 
 @csrf_exempt  # a POST to a wrong address is a JSON 404, not a CSRF page

@@ -7,20 +7,37 @@ A list filter takes several values, repeated (`?theme=5g&theme=ai`) or comma-sep
 values of one filter are alternatives, different filters all apply.
 """
 
+import datetime
+import re
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 MAX_VALUES = 50
+# The largest id a database row can have (a signed 64-bit integer, PostgreSQL's bigint).
+MAX_ID = 2**63 - 1
+ASCII_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+# Messages of a form field are formatted by django-filter with the field's params: a value the client sent goes
+# in as a param, never into the message itself, or a `%` in it would be read as a placeholder.
 
 
-class ListWidget(forms.Widget):
+class ListWidget(forms.TextInput):
+    """Several values, repeated or comma-separated; shown (in the browsable API's filter form) comma-separated."""
+
     def value_from_datadict(self, data, files, name):
         raw = data.getlist(name) if hasattr(data, "getlist") else [data.get(name, "")]
         return [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+
+    def format_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ",".join(str(getattr(item, "slug", item)) for item in value) or None
+        return super().format_value(value)
 
 
 class ListField(forms.Field):
@@ -35,13 +52,59 @@ class ListField(forms.Field):
     def clean(self, value):
         values = list(dict.fromkeys(value or []))
         if len(values) > MAX_VALUES:
-            raise forms.ValidationError(_("Give at most %(count)s values.") % {"count": MAX_VALUES})
+            raise forms.ValidationError(_("Give at most %(count)s values."), code="max_values",
+                                        params={"count": MAX_VALUES})
         if not values:
             return values
         resolved, missing = self.resolve(values)
         if missing:
-            raise forms.ValidationError(_("Unknown value: %(values)s.") % {"values": ", ".join(missing)})
+            raise forms.ValidationError(_("Unknown value: %(values)s."), code="unknown",
+                                        params={"values": ", ".join(missing)})
         return resolved
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number in ASCII digits within [min_value, max_value]: no "1e3", "2.0", "²" or "٣"."""
+
+    default_error_messages = {"invalid": gettext_lazy("Give a whole number, in digits 0-9.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not ASCII_WHOLE_NUMBER.fullmatch(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(str(value).strip())
+
+
+class WholeNumberFilter(django_filters.Filter):
+    """An integer parameter, bounded: an id by default (1 to the largest id a row can have)."""
+
+    field_class = WholeNumberField
+
+    def __init__(self, *, min_value=1, max_value=MAX_ID, **kwargs):
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+
+
+class InstantField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 instant with its offset, that the database can compare: within years 1 to 9999 in UTC."""
+
+    default_error_messages = {
+        "out_of_range": gettext_lazy("Give an instant between the years 1 and 9999 (in UTC)."),
+    }
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+        return moment
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

@@ -15,6 +15,7 @@ it would take an OR that no index serves, or a second query once the dated rows 
 import base64
 import binascii
 import datetime
+import re
 from dataclasses import dataclass
 
 import orjson
@@ -30,6 +31,9 @@ from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# The largest id a row can have (a signed 64-bit integer): a cursor naming a larger one points at no row.
+MAX_ID = 2**63 - 1
+ASCII_DIGITS = re.compile(r"[0-9]{1,6}")  # str.isdigit() also takes "²" and "٣", which int() refuses or misreads
 WALK_KEY = "walk_key"
 # What a missing value counts as, per field type: below every real value.
 LOWEST_VALUES = {
@@ -90,9 +94,14 @@ def decode_cursor(text, ordering_name, ordering, to_value):
         payload = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         row_id, raw_value = payload["i"], payload.get("v")
         value = None if raw_value is None else to_value(raw_value)
-    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError, InvalidValue, orjson.JSONDecodeError):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            value.astimezone(datetime.UTC)  # what the database compares; years 1 to 9999 only
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError, OverflowError, InvalidValue,
+            orjson.JSONDecodeError):
         raise invalid from None
     if payload.get("o") != ordering_name or not isinstance(row_id, int) or isinstance(row_id, bool):
+        raise invalid
+    if not 1 <= row_id <= MAX_ID:
         raise invalid
     if value is None and ordering.field != "id" and not ordering.nullable:
         raise invalid
@@ -175,7 +184,7 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw in (None, ""):
             return DEFAULT_PAGE_SIZE
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if not ASCII_DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ValidationError(
                 {self.page_size_query_param: [_("Give a whole number from 1 to %(max)s.") % {"max": MAX_PAGE_SIZE}]}
             )

@@ -1,9 +1,14 @@
 """The OpenAPI schema as the API really behaves: each operation's 4xx answers and its HTTP validators."""
 
+from django import forms
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.permissions import SAFE_METHODS
+
+from .filters import MAX_VALUES, ListField, WholeNumberField
 
 ERROR = {
     "type": "object",
@@ -24,17 +29,73 @@ DESCRIPTIONS = {
     "401": "Not authenticated: send `Authorization: Token <key>` (or sign in for session auth).",
     "403": "Forbidden: signed in, but without the model permission (the Editors group has it).",
     "404": "No such object.",
-    "409": "Conflict: other records still point at this one.",
+    "409": "Conflict: other records still point at this one, or a write at the same moment got there first.",
     "412": "Precondition failed: If-Match names an ETag that is no longer current; nothing was changed.",
+    "413": "Request body too large: more than the API takes (DATA_UPLOAD_MAX_MEMORY_SIZE); nothing was changed.",
+    "422": "Idempotency-Key reused for a different request (another body or address); use a new key.",
+    "428": "Precondition required: send If-Match with the ETag you read; nothing was changed.",
     "429": "Too many requests: throttled; retry after the number of seconds in Retry-After.",
 }
+CREATES = {"create", "record_status"}
 WRITES = {"create", "update", "partial_update", "destroy", "record_status"}
 CONDITIONAL_WRITES = {"update", "partial_update", "destroy", "record_status"}
+
+
+class OptionalURLFieldExtension(OpenApiSerializerFieldExtension):
+    """A URL that may be left empty: the schema says so, where a bare `format: uri` would call "" invalid."""
+
+    target_class = "tracker.api.fields.OptionalURLField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        uri = {"type": "string", "format": "uri", **({"maxLength": field.max_length} if field.max_length else {})}
+        if not field.allow_blank:
+            return uri
+        return {"anyOf": [uri, {"type": "string", "maxLength": 0}], "description": "A URL, or empty."}
+
+
+def _filter_schema(form_field, schema):
+    """The limits a filter's form field enforces, stated in its parameter's schema."""
+    if isinstance(form_field, ListField):
+        schema = {**schema, "maxItems": MAX_VALUES}
+    elif isinstance(form_field, WholeNumberField):
+        schema = {"type": "integer", "minimum": form_field.min_value, "maximum": form_field.max_value}
+    elif isinstance(form_field, forms.CharField) and form_field.max_length:
+        schema = {**schema, "maxLength": form_field.max_length}
+    return schema
+
+
+def empty_means_absent(result, generator, request, public):
+    """Postprocessing hook: every query parameter given empty is the same as not given (as form posts send)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query":
+                    parameter["allowEmptyValue"] = True
+    return result
 
 
 class APIAutoSchema(AutoSchema):
     def _action(self):
         return getattr(self.view, "action", None)
+
+    def get_auth(self):
+        auths = super().get_auth()
+        # Reading needs no account: an anonymous read is a documented way in, not a missing credential.
+        if self.method in SAFE_METHODS and auths and {} not in auths:
+            auths = [*auths, {}]
+        return auths
+
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        if filterset_class is None:
+            return parameters
+        for parameter in parameters:
+            filter_field = filterset_class.base_filters.get(parameter["name"])
+            if filter_field is not None:
+                parameter["schema"] = _filter_schema(filter_field.field, parameter["schema"])
+        return parameters
 
     def _error_codes(self):
         action = self._action()
@@ -47,8 +108,12 @@ class APIAutoSchema(AutoSchema):
             codes.add("404")
         if action in WRITES:
             codes.update({"400", "401", "403"})
+            if action != "destroy":
+                codes.add("413")
         if action in CONDITIONAL_WRITES:
-            codes.add("412")
+            codes.update({"412", "428"})
+        if action in CREATES:
+            codes.update({"409", "422"})
         if action == "destroy":
             codes.add("409")
             codes.discard("400")
@@ -96,8 +161,17 @@ class APIAutoSchema(AutoSchema):
         if action in CONDITIONAL_WRITES:
             parameters.append(
                 OpenApiParameter(
-                    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                    description="The ETag you read: the write is refused with 412 if the object changed since.",
+                    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                    description="The ETag you read: without it the write is refused with 428, and with 412 if "
+                    "the object changed since.",
+                )
+            )
+        if action in CREATES:
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key", {"type": "string", "pattern": "^[!-~]{1,255}$"}, OpenApiParameter.HEADER,
+                    description="Any unique string (a UUID): a retry with the same key gets the first answer "
+                    "again instead of creating a second record; kept 24 hours per user.",
                 )
             )
         return parameters
