@@ -162,7 +162,7 @@ else:
 # Whole responses to anonymous GET/HEAD, keyed on the data version (tracker/middleware.py); off while developing.
 RESPONSE_CACHE = env_bool("DJANGO_RESPONSE_CACHE", default=not DEBUG)
 RESPONSE_CACHE_SECONDS = int(os.environ.get("DJANGO_RESPONSE_CACHE_SECONDS", "600"))
-RESPONSE_CACHE_EXEMPT = ["/__bench__/"]
+RESPONSE_CACHE_EXEMPT = ["/__bench__/", "/healthz"]
 
 # Proxies in front of the app servers that append to X-Forwarded-For (nginx, a load balancer): 0 trusts
 # none, so the header is ignored; behind one proxy set 1. Login lockouts and API throttles count per
