@@ -53,3 +53,13 @@ lint: $(BIN)/.installed
 DB ?= sqlite
 api-fuzz: $(BIN)/.installed
 	$(BIN)/python tests/api_fuzz.py --database $(DB)
+
+# Backups (docs/operations.md): `make backup` writes the whole database to one file in the current directory
+# (FILE=path to choose it); `make restore FILE=path` puts it back, into a database without tables unless FORCE=1.
+.PHONY: backup restore
+backup: $(BIN)/.installed
+	$(DEV) $(BIN)/python manage.py backup_data $(if $(FILE),--output "$(FILE)")
+
+restore: $(BIN)/.installed
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup [FORCE=1]" >&2; exit 2; }
+	$(DEV) $(BIN)/python manage.py restore_data "$(FILE)" $(if $(FORCE),--force)

@@ -154,10 +154,12 @@ def test_a_malformed_key_is_a_400_naming_the_header(editor, key):
 
 def test_keys_are_kept_at_least_a_day(editor, monkeypatch):
     kept = []
-    real_cache = idempotency._cache()
-    original = real_cache.set
-    monkeypatch.setattr(real_cache, "set", lambda key, value, timeout=None: (kept.append(timeout),
-                                                                            original(key, value, timeout)))
+    # Patched on the class, not the shared cache object: undoing an instance patch would leave the original
+    # bound method stuck on the object, hiding later class-level patches from other tests.
+    backend = type(idempotency._cache())
+    original = backend.set
+    monkeypatch.setattr(backend, "set", lambda self, key, value, timeout=None, **kwargs: (
+        kept.append(timeout), original(self, key, value, timeout, **kwargs)))
     assert editor.post("/api/v1/themes/", {"slug": "ai", "name_en": "AI"}, format="json",
                        HTTP_IDEMPOTENCY_KEY="kept").status_code == 201
     assert kept and max(kept) >= 24 * 3600  # the answer kept (the short one is the lock while it is written)

@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a parameter: no NUL character reaches a view, a filter or the database.
     "tracker.null_characters.NullCharactersMiddleware",
+    # Before the response cache, whose data-version read is most requests' first query: a database that
+    # refuses, fails or hangs gets a 503 (the site's page; JSON under /api/) and one log line, within seconds.
+    "tracker.database_unavailable.DatabaseUnavailableMiddleware",
     # Before sessions and authentication: a cached anonymous read needs neither.
     "tracker.middleware.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,6 +115,28 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL that refuses connections, stops answering or drops off the network costs a web request a few
+# seconds and a 503, never a worker (tracker/database_timeouts.py; docs/operations.md lists the variables).
+# Within a web request, in seconds (0: no limit): how long one statement may run on the server, and how long
+# the request waits for any answer; management commands (migrate, seed_synthetic, backups) have neither.
+DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "3"))
+DATABASE_WAIT_TIMEOUT = float(os.environ.get("DATABASE_WAIT_TIMEOUT") or max(DATABASE_STATEMENT_TIMEOUT, 3) + 1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, sending the statement timeout when a connection is opened for a request.
+    DATABASES["default"]["ENGINE"] = "tracker.postgresql"
+    # libpq's own limits, on every connection; parameters in DATABASE_URL win. A connection attempt gives up
+    # after connect_timeout seconds; TCP keepalives notice a server gone from an idle connection (first probe
+    # after keepalives_idle seconds, then every keepalives_interval, keepalives_count times), and data sent
+    # but not acknowledged for tcp_user_timeout (DATABASE_TCP_USER_TIMEOUT seconds) drops the connection.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "keepalives": 1,
+        "keepalives_idle": int(os.environ.get("DATABASE_KEEPALIVES_IDLE", "30")),
+        "keepalives_interval": int(os.environ.get("DATABASE_KEEPALIVES_INTERVAL", "10")),
+        "keepalives_count": int(os.environ.get("DATABASE_KEEPALIVES_COUNT", "3")),
+        "tcp_user_timeout": round(float(os.environ.get("DATABASE_TCP_USER_TIMEOUT", "30")) * 1000),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 # Local memory unless CACHE_URL (or REDIS_URL) points at Redis.
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
@@ -138,7 +163,7 @@ else:
 # Whole responses to anonymous GET/HEAD, keyed on the data version (tracker/middleware.py); off while developing.
 RESPONSE_CACHE = env_bool("DJANGO_RESPONSE_CACHE", default=not DEBUG)
 RESPONSE_CACHE_SECONDS = int(os.environ.get("DJANGO_RESPONSE_CACHE_SECONDS", "600"))
-RESPONSE_CACHE_EXEMPT = ["/__bench__/"]
+RESPONSE_CACHE_EXEMPT = ["/__bench__/", "/healthz"]
 
 # Proxies in front of the app servers that append to X-Forwarded-For (nginx, a load balancer): 0 trusts
 # none, so the header is ignored; behind one proxy set 1. Login lockouts and API throttles count per
@@ -311,6 +336,12 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # A request the database could not serve is logged once, as a warning (tracker/database_unavailable.py),
+        # not again as a server error with its traceback.
+        "database_unavailable_reported": {"()": "tracker.database_unavailable.AlreadyReported"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["database_unavailable_reported"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }

@@ -3,6 +3,8 @@ import os
 from django.contrib import admin
 from django.urls import include, path
 
+from tracker.health import healthz
+
 # Error pages by area: JSON under /api/, the admin's look under /admin/, the site's own templates elsewhere.
 handler400 = "tracker.errors.bad_request"
 handler403 = "tracker.errors.permission_denied"
@@ -10,6 +12,7 @@ handler404 = "tracker.errors.page_not_found"
 handler500 = "tracker.errors.server_error"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tracker.api.urls")),

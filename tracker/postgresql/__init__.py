@@ -1,0 +1,1 @@
+"""The PostgreSQL backend the settings name as ENGINE "tracker.postgresql" (see base.py)."""
