@@ -56,3 +56,32 @@ def test_healthz_counts_a_cache_switched_off_as_healthy(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "off"}
+
+
+def test_a_hanging_redis_is_reported_within_a_second_or_two(client, settings):
+    """A server that accepts connections and never answers, as a stopped Redis behind a live port does."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        settings.CACHES = {"default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }}
+        started = time.monotonic()
+        response = client.get("/healthz")
+        assert response.status_code == 503 and response.json()["cache"] == "error"
+        assert time.monotonic() - started < 3
+    finally:
+        silent.close()
+
+
+def test_production_settings_bound_the_wait_for_redis():
+    from .test_settings import show
+
+    result = show("CACHES['default']['OPTIONS']", DJANGO_DEBUG="true", CACHE_URL="redis://127.0.0.1:6379/3")
+    assert "'socket_timeout': 1.0" in result.stdout, result.stderr
