@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -37,14 +38,61 @@ class Delegate(NamedRecord):
     class Meta:
         ordering = ["name_en"]
 
+    def seats(self):
+        """Its seats, one line per body and role with the terms together (memberships prefetched)."""
+        return seat_summaries(self.memberships.all())
+
     def autocomplete_label(self):
         """Name in both languages and seats, so pickers tell namesakes apart (memberships prefetched)."""
         name = f"{self.name_en} {self.name_zh}".strip()
-        seats = "; ".join(membership.seat_label() for membership in self.memberships.all())
+        seats = "; ".join(self.seats())
         return f"{name} — {seats}" if seats else name
 
     def get_absolute_url(self):
         return reverse("people:delegate_detail", kwargs={"slug": self.slug})
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(number):
+    """1-99 in Chinese numerals (13 → 十三), as terms of the NPC and CPPCC are written."""
+    tens, units = divmod(number, 10)
+    if not 0 < number < 100:
+        return str(number)
+    if tens == 0:
+        return CHINESE_DIGITS[units]
+    return f"{'' if tens == 1 else CHINESE_DIGITS[tens]}十{CHINESE_DIGITS[units] if units else ''}"
+
+
+def seat_summaries(memberships):
+    """One line per body and role, its terms together.
+
+    "NPC deputy, 13th and 14th terms"; for Chinese readers "全国人大代表（第十三、十四届）".
+    """
+    from proposals.bilingual import reader_prefers_chinese
+
+    grouped = {}
+    for membership in memberships:
+        grouped.setdefault((membership.body, membership.role), []).append(membership)
+    lines = []
+    for (body, _role), seats in grouped.items():
+        role = seats[0].get_role_display()
+        terms = sorted({seat.term for seat in seats if seat.term})
+        if reader_prefers_chinese():
+            seat = f"{body.short_name}{role}"
+            lines.append(f"{seat}（第{'、'.join(chinese_number(term) for term in terms)}届）" if terms else seat)
+            continue
+        seat = gettext("%(body)s %(role)s") % {"body": body.short_name, "role": str(role).lower()}
+        if not terms:
+            lines.append(seat)
+            continue
+        named = [ordinal(term) for term in terms]
+        listed = named[0] if len(named) == 1 else gettext("%(first)s and %(last)s") % {
+            "first": ", ".join(named[:-1]), "last": named[-1]}
+        lines.append(ngettext("%(seat)s, %(terms)s term", "%(seat)s, %(terms)s terms", len(terms)) % {
+            "seat": seat, "terms": listed})
+    return lines
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -92,10 +140,7 @@ class Membership(DatedSpanMixin, models.Model):
 
     def seat_label(self):
         """The seat as editors say it: "NPC deputy, 13th term"."""
-        seat = _("%(body)s %(role)s") % {"body": self.body, "role": str(self.get_role_display()).lower()}
-        if self.term:
-            return _("%(seat)s, %(term)s term") % {"seat": seat, "term": ordinal(self.term)}
-        return seat
+        return seat_summaries([self])[0]
 
 
 class Company(NamedRecord):

@@ -1,6 +1,5 @@
 """Reader pages for delegates and companies: who they are, where they sit, what they proposed."""
 
-from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -8,19 +7,15 @@ from proposals.models import Proposal
 from proposals.views.cards import proposal_cards
 from proposals.views.pagination import paginate
 
-from .models import Affiliation, Company, Delegate, Membership
+from . import lists
+from .models import Company, Delegate
 
 
 def delegate_list(request):
-    counted = Delegate.objects.annotate(
-        proposal_count=Count("sponsorships", filter=Q(sponsorships__proposal__published=True))
-    ).order_by("name_en", "pk")
-    delegates = counted.prefetch_related(
-        Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
-        Prefetch("memberships", queryset=Membership.objects.select_related("body")),
-    )
-    page, notice = paginate(request, delegates)
-    return render(request, "people/delegate_list.html", {"page": page, "notices": [notice] if notice else []})
+    form = lists.DelegateListForm(request.GET)
+    page, notice = paginate(request, lists.delegates(form))
+    notices = form.notices() + ([notice] if notice else [])
+    return render(request, "people/delegate_list.html", {"page": page, "notices": notices, "form": form})
 
 
 def delegate_detail(request, slug):
@@ -38,10 +33,10 @@ def delegate_detail(request, slug):
 
 
 def company_list(request):
-    companies = Company.objects.annotate(
-        people_count=Count("affiliations__delegate", distinct=True)).order_by("name_en", "pk")
-    page, notice = paginate(request, companies)
-    return render(request, "people/company_list.html", {"page": page, "notices": [notice] if notice else []})
+    form = lists.CompanyListForm(request.GET)
+    page, notice = paginate(request, lists.companies(form))
+    notices = form.notices() + ([notice] if notice else [])
+    return render(request, "people/company_list.html", {"page": page, "notices": notices, "form": form})
 
 
 def company_detail(request, slug):

@@ -28,6 +28,8 @@ class Body(NamedRecord):
         PROVINCIAL = "provincial", _("Provincial")
 
     abbreviation = models.CharField(max_length=20, blank=True)
+    abbreviation_zh = models.CharField(_("abbreviation (Chinese)"), max_length=20, blank=True,
+                                       help_text=_("The short Chinese name, e.g. 全国人大 or 全国政协."))
     kind = models.CharField(max_length=20, choices=Kind.choices)
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.NATIONAL)
     region = models.CharField(max_length=100, blank=True, help_text=_("Province or city, for local bodies."))
@@ -40,6 +42,15 @@ class Body(NamedRecord):
 
     def __str__(self):
         return self.abbreviation or self.name_en
+
+    @property
+    def short_name(self):
+        """The body as readers name it in short, in their language: NPC, 全国人大."""
+        return self.localized("abbreviation") or self.name
+
+    @property
+    def abbreviation_en(self):
+        return self.abbreviation
 
     def allowed_kinds(self):
         """The kinds of proposal delegates of this body submit."""

@@ -153,12 +153,12 @@ class ProposalQuerySet(models.QuerySet):
                 )
             )
         if delegate_named:
-            named = _named(Delegate, delegate_named, ("name_en", "name_zh", "name_pinyin", "other_names"))
+            named = _named(Delegate, delegate_named, NAME_FIELDS["delegate"])
             queryset = queryset.filter(
                 Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=named.values("pk")))
             )
         if company_named:
-            named = _named(Company, company_named, ("name_en", "name_zh"))
+            named = _named(Company, company_named, NAME_FIELDS["company"])
             employees = Affiliation.objects.filter(company__in=named.values("pk")).values("delegate")
             queryset = queryset.filter(
                 Exists(Sponsorship.objects.filter(proposal=OuterRef("pk"), delegate__in=employees))
@@ -214,6 +214,15 @@ class SearchDocument(models.Expression):
 
     def as_sql(self, compiler, connection):
         return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.search_document", []
+
+
+# The fields a reader's typed name is looked for in, per model (any language, pinyin, other spellings).
+NAME_FIELDS = {"delegate": ("name_en", "name_zh", "name_pinyin", "other_names"), "company": ("name_en", "name_zh")}
+
+
+def named(model, text):
+    """Delegates or companies a reader means by `text` (a slug, or part of a name in any language or pinyin)."""
+    return _named(model, text, NAME_FIELDS[model._meta.model_name])
 
 
 def _named(model, text, name_fields):

@@ -181,8 +181,10 @@ class Seeder:
     def reference_data(self):
         with transaction.atomic():
             bodies = {
-                "npc": _body("npc", "National People's Congress", "全国人民代表大会", "NPC", Body.Kind.CONGRESS),
-                "cppcc": _body("cppcc", "CPPCC National Committee", "全国政协", "CPPCC", Body.Kind.CONFERENCE),
+                "npc": _body("npc", "National People's Congress", "全国人民代表大会", "NPC", "全国人大",
+                             Body.Kind.CONGRESS),
+                "cppcc": _body("cppcc", "CPPCC National Committee", "中国人民政治协商会议全国委员会", "CPPCC",
+                               "全国政协", Body.Kind.CONFERENCE),
             }
             sessions = self._sessions(bodies)
             themes = Theme.objects.bulk_create(
@@ -331,10 +333,10 @@ class Seeder:
         return rows
 
 
-def _body(slug, name_en, name_zh, abbreviation, kind):
-    return Body.objects.get_or_create(
-        slug=slug, defaults={"name_en": name_en, "name_zh": name_zh, "abbreviation": abbreviation, "kind": kind}
-    )[0]
+def _body(slug, name_en, name_zh, abbreviation, abbreviation_zh, kind):
+    return Body.objects.get_or_create(slug=slug, defaults={
+        "name_en": name_en, "name_zh": name_zh, "abbreviation": abbreviation, "abbreviation_zh": abbreviation_zh,
+        "kind": kind})[0]
 
 
 def _texts(rng, theme):

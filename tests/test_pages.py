@@ -177,7 +177,7 @@ def test_header_search_lands_on_the_ranked_list(client, world):
 
 def test_delegate_page_shows_memberships_roles_and_proposals_by_session(client, world):
     page = text_of(client.get(world["delegate"].get_absolute_url()))
-    assert "Xiaomi" in page and "founder" in page and "Deputy" in page
+    assert "Xiaomi" in page and "founder" in page and "NPC deputy, 13th term" in page
     assert world["session"].name_en in page
     assert "Satellite internet in the plan" in page
     assert reverse("people:feed_delegate", kwargs={"slug": "lei-jun"}) in page

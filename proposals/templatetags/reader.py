@@ -92,3 +92,9 @@ def days(value):
         return "—"
     shown = f"{value:.1f}".rstrip("0").rstrip(".")
     return ngettext("%(days)s day", "%(days)s days", 1 if value == 1 else 2) % {"days": shown}
+
+
+@register.filter
+def page_numbers(paginator, current):
+    """The page numbers to link: the first and last, and those around the current one, gaps elided."""
+    return paginator.get_elided_page_range(current, on_each_side=2, on_ends=1)
