@@ -11,7 +11,7 @@ urlpatterns = [
     # change the language someone reads in, so this one form goes without the token.
     path("language/", csrf_exempt(set_language), name="set_language"),
     path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
+    path("search/", views.site_search, name="search"),
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
     path("themes/<slug:slug>/feed/", feeds.ThemeFeed(), name="feed_theme"),

@@ -170,9 +170,9 @@ def test_search_ranks_title_matches_first(client, world):
     assert "Disaster warning on phones" not in page
 
 
-def test_header_search_lands_on_the_ranked_list(client, world):
-    response = client.get(reverse("proposals:search"), {"q": "satellite"})
-    assert response.status_code == 302 and response["Location"].endswith("/proposals/?q=satellite")
+def test_header_search_lands_on_the_site_search(client, world):
+    page = text_of(client.get(reverse("proposals:search"), {"q": "satellite"}))
+    assert "<mark>Satellite</mark> internet in the plan" in page
 
 
 def test_delegate_page_shows_memberships_roles_and_proposals_by_session(client, world):

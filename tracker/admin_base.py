@@ -196,9 +196,21 @@ class BoundedInline(SafeAutocompleteMixin):
     max_num = INLINE_MAX_ROWS
 
     def get_formset(self, request, obj=None, **kwargs):
-        # Django builds min(TOTAL_FORMS, absolute_max) forms before it can say there are too many.
         kwargs.setdefault("absolute_max", (self.get_max_num(request, obj) or INLINE_MAX_ROWS) + 1)
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (RefusesTooManyForms, formset), {})
+
+
+class RefusesTooManyForms:
+    """A formset claiming more rows than it may hold builds only its stored rows: Django would build (and the
+    refused page render) absolute_max empty forms first, and only then say there are too many."""
+
+    def total_form_count(self):
+        if self.is_bound and self.management_form.is_valid():
+            claimed = self.management_form.cleaned_data["TOTAL_FORMS"]
+            if claimed > self.absolute_max:
+                return min(self.initial_form_count(), self.absolute_max)
+        return super().total_form_count()
 
 
 class TabularInline(BoundedInline, admin.TabularInline):

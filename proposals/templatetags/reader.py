@@ -1,8 +1,11 @@
 """Template helpers for the reader pages: statuses in the reader's language, bilingual names, progress."""
 
+import re
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from proposals import lifecycle
@@ -98,3 +101,20 @@ def days(value):
 def page_numbers(paginator, current):
     """The page numbers to link: the first and last, and those around the current one, gaps elided."""
     return paginator.get_elided_page_range(current, on_each_side=2, on_ends=1)
+
+
+@register.filter
+def highlight(text, words):
+    """`text`, escaped, with each of `words` (any case, Chinese too) marked: what the search matched."""
+    text = str(text or "")
+    wanted = sorted({word for word in words or () if word}, key=len, reverse=True)
+    if not wanted:
+        return text
+    pattern = re.compile("|".join(re.escape(word) for word in wanted), re.IGNORECASE)
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[last:match.start()]))
+        pieces.append(format_html("<mark>{}</mark>", match.group(0)))
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(str(piece) for piece in pieces))

@@ -9,9 +9,10 @@ from .browse import (
     theme_detail,
     theme_list,
 )
-from .proposal_pages import proposal_by_id, proposal_detail, proposal_list, search
+from .proposal_pages import proposal_by_id, proposal_detail, proposal_list
+from .site_search import site_search
 
 __all__ = [
-    "authority_detail", "authority_list", "home", "proposal_by_id", "proposal_detail", "proposal_list", "search",
+    "authority_detail", "authority_list", "home", "proposal_by_id", "proposal_detail", "proposal_list", "site_search",
     "session_detail", "session_list", "theme_detail", "theme_list",
 ]

@@ -70,13 +70,6 @@ def _count_all():
     return Proposal.objects.published().count()
 
 
-def search(request):
-    """The header's search box lands on the proposal list, which ranks results by relevance."""
-    url = reverse("proposals:proposal_list")
-    query = request.GET.urlencode()
-    return redirect(f"{url}?{query}" if query else url)
-
-
 def proposal_detail(request, pk, slug):
     editor = _editor(request)
     proposal = get_object_or_404(
