@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .lifecycle import MILESTONES, ROAD_POSITION, Status
 from .templatetags.reader import status_name
@@ -324,5 +325,77 @@ def share_bars_svg(rows, *, title, chart_id):
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
         w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
+        shapes=mark_safe("".join(shapes)),
+    )
+
+
+STAGE_NAMES = {
+    "proposed": _lazy("Proposed"), "filing": _lazy("Filed or merged"), "handling": _lazy("Being handled"),
+    "concluded": _lazy("Concluded"), "ended": _lazy("Withdrawn or not filed"),
+}
+
+
+def stage_of(status):
+    return STATUS_STYLE.get(status, (None, None))[0]
+
+
+def stage_pairs_svg(stages, *, years, title, chart_id):
+    """Two bars per stage, one per year (the later one solid, the earlier hatched), each with its number.
+
+    `stages` is [(stage, {year: count})] in the lifecycle's order; `years` the two years, later first."""
+    width, label_width, bar_width, bar_height, row_height = 560, 170, 300, 14, 44
+    largest = max((count for _stage, counts in stages for count in counts.values()), default=0) or 1
+    # The earlier year's bars: white with grey hatching, outlined in the stage's colour.
+    shapes = [format_html(
+        '<defs><pattern id="{}-earlier" width="6" height="6" patternUnits="userSpaceOnUse">'
+        '<rect width="6" height="6" fill="#ffffff"/>{}</pattern></defs>',
+        chart_id, mark_safe(PATTERN_MARKS["hatch"].replace("#ffffff", "#5a6474")))]
+    descriptions = []
+    for index, (stage, counts) in enumerate(stages):
+        top = 8 + index * row_height
+        shapes.append(format_html('<text x="0" y="{}" class="bar-label">{}</text>', top + 16, STAGE_NAMES[stage]))
+        for offset, year in enumerate(years):
+            count = counts.get(year, 0)
+            length = bar_width * count / largest
+            fill_value = STAGE_COLOURS[stage] if offset == 0 else f"url(#{chart_id}-earlier)"
+            y = top + offset * (bar_height + 2)
+            shapes.append(format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" class="bar-segment"><title>{} {}: {}'
+                '</title></rect><text x="{}" y="{}" class="bar-total">{} <tspan class="bar-of">{}</tspan></text>',
+                label_width, y, f"{max(length, 1):.1f}", bar_height, fill_value, STAGE_COLOURS[stage],
+                STAGE_NAMES[stage], year, f"{count:,}", f"{label_width + max(length, 1) + 6:.1f}", y + 11,
+                f"{count:,}", year))
+        descriptions.append(f"{STAGE_NAMES[stage]}: " + ", ".join(f"{year} {counts.get(year, 0):,}" for year in years))
+    height = 12 + len(stages) * row_height
+    return format_html(
+        '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
+        w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
+        shapes=mark_safe("".join(str(shape) for shape in shapes)),
+    )
+
+
+def count_bars_svg(rows, *, title, chart_id):
+    """One bar per (label, count), the count written at its end: e.g. the replies each authority owes late."""
+    if not rows:
+        return ""
+    width, label_width, bar_width, row_height = 560, 250, 240, 24
+    largest = max(count for _label, count in rows) or 1
+    shapes, descriptions = [], []
+    for index, (label, count) in enumerate(rows):
+        top = 6 + index * row_height
+        length = bar_width * count / largest
+        shapes.append(format_html(
+            '<text x="0" y="{}" class="bar-label">{}</text><rect x="{}" y="{}" width="{}" height="14" '
+            'class="overdue-bar"/><text x="{}" y="{}" class="bar-total">{}</text>',
+            top + 12, _shorten(label, 36), label_width, top, f"{length:.1f}", f"{label_width + length + 6:.1f}",
+            top + 12, f"{count:,}"))
+        descriptions.append(f"{label}: {count:,}")
+    return format_html(
+        '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
+        w=width, h=12 + len(rows) * row_height, id=chart_id, title=title, desc="; ".join(descriptions),
         shapes=mark_safe("".join(shapes)),
     )

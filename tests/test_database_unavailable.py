@@ -144,6 +144,13 @@ def test_other_errors_stay_server_errors(reader):
         assert reader.get("/themes/").status_code == 500
 
 
+def test_a_schema_behind_the_code_is_a_server_error_not_an_outage(reader, log):
+    # SQLite's words for a migration not applied; waiting 30 seconds would not mend it.
+    with database_refuses("no such column: proposals_body.abbreviation_zh"):
+        assert reader.get("/themes/").status_code == 500
+    assert not [record for record in log.records if "unavailable" in record.getMessage()]
+
+
 # The limits on waiting for PostgreSQL
 
 

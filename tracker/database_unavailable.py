@@ -35,6 +35,9 @@ logger = logging.getLogger("tracker.database")
 # Errors that mean the database cannot serve the request now: refused or lost connections, timeouts, a
 # cancelled statement, a locked SQLite file.
 UNAVAILABLE = (OperationalError, InterfaceError)
+# SQLite raises OperationalError for a schema that does not match the code too (a migration not applied):
+# that is a fault to fix, not a wait to sit out, so it stays a 500 with its traceback.
+SCHEMA_FAULTS = ("no such table", "no such column", "has no column named")
 RETRY_AFTER_SECONDS = 30
 FAILURE_ATTRIBUTE = "_database_unavailable"
 REPORTED_ATTRIBUTE = "_database_unavailable_reported"
@@ -61,9 +64,13 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if isinstance(exception, UNAVAILABLE):
+        if is_unavailable(exception):
             return unavailable(request, exception)
         return None
+
+
+def is_unavailable(error):
+    return isinstance(error, UNAVAILABLE) and not str(error).startswith(SCHEMA_FAULTS)
 
 
 def unavailable(request, error):
@@ -120,7 +127,7 @@ def failed_databases():
 def _note_failure(sender, request=None, **kwargs):
     """Sent while Django turns an exception from outside the view into a 500: remember a database one."""
     error = sys.exc_info()[1]
-    if request is not None and isinstance(error, UNAVAILABLE):
+    if request is not None and is_unavailable(error):
         setattr(request, FAILURE_ATTRIBUTE, error)
 
 

@@ -24,16 +24,41 @@ def home(request):
         StatusEvent.objects.published().latest_first()
         .select_related("proposal__session", "authority")[:LATEST_CHANGES]
     )
-    themes = Theme.objects.annotate(proposal_count=PUBLISHED_COUNT).order_by("-proposal_count", "name_en")
-    sessions = Session.objects.select_related("body").annotate(proposal_count=PUBLISHED_COUNT).order_by(
-        "-opened_on", "body__name_en")
-    totals = {
-        "proposals": Proposal.objects.published().count(),
-        "overdue": Proposal.objects.published().overdue().count(),
-    }
     return render(request, "proposals/home.html", {
-        "latest": latest, "themes": themes, "sessions": sessions, "totals": totals,
+        "latest": latest, **cached_piece("home-overview", get_language(), compute=_overview),
     })
+
+
+def _overview():
+    """The home page's counts and pictures: one computation per data version (the whole table is counted)."""
+    themes = list(Theme.objects.annotate(proposal_count=PUBLISHED_COUNT).order_by("-proposal_count", "name_en"))
+    sessions = list(Session.objects.select_related("body").annotate(proposal_count=PUBLISHED_COUNT).order_by(
+        "-opened_on", "body__name_en"))
+    published = Proposal.objects.published()
+    totals = {"proposals": published.count(), "overdue": published.overdue().count()}
+    years = list(Session.objects.filter(proposals__published=True).order_by("-year").values_list(
+        "year", flat=True).distinct()[:2])
+    by_stage = {}
+    for row in published.filter(session__year__in=years).values("session__year", "status").annotate(n=Count("pk")):
+        stage = charts.stage_of(row["status"])
+        if stage:
+            counts = by_stage.setdefault(stage, {})
+            counts[row["session__year"]] = counts.get(row["session__year"], 0) + row["n"]
+    stages = [(stage, by_stage[stage]) for stage in charts.STAGE_COLOURS if stage in by_stage]
+    late = StatusEvent.objects.published().overdue().order_by().values("reply_owed_by").annotate(
+        n=Count("pk")).order_by("-n")[:10]
+    names = {authority.pk: authority.name for authority in Authority.objects.filter(
+        pk__in=[row["reply_owed_by"] for row in late])}
+    return {
+        "themes": themes, "sessions": sessions, "totals": totals, "years": years,
+        "stage_chart": charts.stage_pairs_svg(
+            stages, years=years, chart_id="stage-chart",
+            title=_("Proposals by stage, %(years)s") % {"years": " / ".join(str(year) for year in years)},
+        ) if stages else "",
+        "overdue_chart": charts.count_bars_svg(
+            [(names.get(row["reply_owed_by"], "—"), row["n"]) for row in late],
+            title=_("Replies overdue, by authority"), chart_id="overdue-chart"),
+    }
 
 
 def theme_list(request):
