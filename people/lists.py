@@ -3,14 +3,13 @@
 As on the proposal list, the URL is the state and a value the site does not know is left out with a notice.
 """
 
-import re
 
 from django import forms
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from proposals.bilingual import reader_prefers_chinese
+from proposals.bilingual import reader_name_key, reader_prefers_chinese
 from proposals.models import Body
 from proposals.querysets import named
 
@@ -18,20 +17,6 @@ from .models import Affiliation, Company, Delegate, Membership
 
 DELEGATE_SORTS = {"name": gettext_lazy("Name"), "proposals": gettext_lazy("Most proposals")}
 COMPANY_SORTS = {"name": gettext_lazy("Name"), "delegates": gettext_lazy("Most delegates")}
-
-
-def natural_key(text):
-    """"Company 2" before "Company 10": runs of digits compare as numbers."""
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text or "")]
-
-
-def reader_name_key(obj):
-    """A name in the reader's order: pinyin of the Chinese name for Chinese readers, else the English name."""
-    if reader_prefers_chinese() and obj.name_zh:
-        from pypinyin import lazy_pinyin
-
-        return natural_key(" ".join(lazy_pinyin(obj.name_zh)))
-    return natural_key(obj.name_en)
 
 
 class ListForm(forms.Form):

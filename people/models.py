@@ -9,7 +9,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from proposals.bilingual import NamedRecord
+from proposals.bilingual import NamedRecord, chinese_number
 
 
 def _ends_after_start(name):
@@ -50,19 +50,6 @@ class Delegate(NamedRecord):
 
     def get_absolute_url(self):
         return reverse("people:delegate_detail", kwargs={"slug": self.slug})
-
-
-CHINESE_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(number):
-    """1-99 in Chinese numerals (13 → 十三), as terms of the NPC and CPPCC are written."""
-    tens, units = divmod(number, 10)
-    if not 0 < number < 100:
-        return str(number)
-    if tens == 0:
-        return CHINESE_DIGITS[units]
-    return f"{'' if tens == 1 else CHINESE_DIGITS[tens]}十{CHINESE_DIGITS[units] if units else ''}"
 
 
 def seat_summaries(memberships):

@@ -161,7 +161,7 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     readonly_fields = ["status", "status_date", "reply_due_on", "publication", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title_en", "title_zh", "slug", "session", "kind", "number"]}),
-        (_("Content"), {"fields": ["summary_en", "summary_zh", "full_text"]}),
+        (_("Content"), {"fields": ["summary_en", "summary_zh", "summary_zh_translated", "full_text"]}),
         (_("Links"), {"fields": ["themes", "related"]}),
         (_("Current status (from the timeline below)"), {
             "fields": ["status", "status_date", "reply_due_on", "publication", "created_at", "updated_at"]}),

@@ -1,5 +1,7 @@
 """Bilingual names: each object stores English and Chinese forms and shows the reader's language first."""
 
+import re
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,53 @@ from django.utils.translation import gettext_lazy as _
 
 def reader_prefers_chinese():
     return (get_language() or "en").lower().startswith("zh")
+
+
+def natural_key(text):
+    """"Company 2" before "Company 10": runs of digits compare as numbers."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text or "")]
+
+
+def reader_name_key(obj):
+    """A name in the reader's order: pinyin of the Chinese name for Chinese readers (the order of Chinese
+    dictionaries and indexes), else the English name; numbers in either compare as numbers."""
+    if reader_prefers_chinese() and obj.name_zh:
+        from pypinyin import lazy_pinyin
+
+        return natural_key(" ".join(lazy_pinyin(obj.name_zh)))
+    return natural_key(obj.name_en)
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(number):
+    """1-99 in Chinese numerals (13 → 十三), as terms of the NPC and CPPCC are written."""
+    tens, units = divmod(number, 10)
+    if not 0 < number < 100:
+        return str(number)
+    if tens == 0:
+        return CHINESE_DIGITS[units]
+    return f"{'' if tens == 1 else CHINESE_DIGITS[tens]}十{CHINESE_DIGITS[units] if units else ''}"
+
+
+# Chinese text takes Chinese punctuation: 、 between items of a list, ； between clauses, ： after a label,
+# full-width brackets.
+def listed(items):
+    return ("、" if reader_prefers_chinese() else ", ").join(str(item) for item in items)
+
+
+def clauses(items):
+    return ("；" if reader_prefers_chinese() else "; ").join(str(item) for item in items)
+
+
+def aside(text):
+    """A remark in brackets after what it qualifies: " (overdue)" or "（逾期）"."""
+    return f"（{text}）" if reader_prefers_chinese() else f" ({text})"
+
+
+def labelled(label, value):
+    return f"{label}{'：' if reader_prefers_chinese() else ': '}{value}"
 
 
 def in_language(english, chinese, prefer_chinese):

@@ -12,8 +12,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from .bilingual import aside, clauses, labelled, listed
 from .lifecycle import MILESTONES, ROAD_POSITION, Status
-from .templatetags.reader import status_name
+from .templatetags.reader import number, status_name
 
 # Colours by stage, from a palette colour-blind readers can tell apart (Okabe and Ito): greys before filing,
 # blue for the filing outcome, orange while handled, green once concluded, vermillion for the ends that stop a
@@ -174,7 +175,7 @@ def timeline_svg(rows, *, title, overdue_since=None):
                 '<text x="{}" y="{}" class="tl-label">{}{}</text>'
                 '<text x="{}" y="{}" class="tl-small">{}</text>',
                 text_x, cy + 5, name, overdue, text_x, cy + 25, _shorten(line, 44)))
-            descriptions.append(f"{name}: {line}" + (f" ({_('reply overdue')})" if row.overdue else ""))
+            descriptions.append(labelled(name, line) + (aside(_("reply overdue")) if row.overdue else ""))
         else:
             state = _STATE_WORDS[row.state]()
             shapes.append(format_html(
@@ -182,7 +183,7 @@ def timeline_svg(rows, *, title, overdue_since=None):
             shapes.append(format_html(
                 '<text x="{}" y="{}" class="tl-label tl-label--muted">{} <tspan class="tl-small">{}</tspan></text>',
                 text_x, cy + 5, name, state))
-            descriptions.append(f"{name}: {state}")
+            descriptions.append(labelled(name, state))
     if overdue_since:
         cy = centres[-1]
         shapes.append(format_html(
@@ -196,7 +197,7 @@ def timeline_svg(rows, *, title, overdue_since=None):
         '<svg class="timeline-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="tl-title tl-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="tl-title">{title}</title><desc id="tl-desc">{desc}</desc>{shapes}</svg>',
-        w=width, h=total, title=title, desc="; ".join(descriptions), shapes=mark_safe("".join(shapes)),
+        w=width, h=total, title=title, desc=clauses(descriptions), shapes=mark_safe("".join(shapes)),
     )
 
 
@@ -252,7 +253,7 @@ def stacked_bars_svg(rows, *, title, chart_id):
         shapes.append(format_html(
             '<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" class="axis-grid"/>'
             '<text x="{x}" y="{label}" class="axis-label">{value}</text>',
-            x=f"{x:.1f}", top=top_margin - 4, bottom=height - 4, label=top_margin - 8, value=f"{tick:,}"))
+            x=f"{x:.1f}", top=top_margin - 4, bottom=height - 4, label=top_margin - 8, value=number(tick)))
     descriptions = []
     for index, row in enumerate(rows):
         top = top_margin + 4 + index * row_height
@@ -266,21 +267,21 @@ def stacked_bars_svg(rows, *, title, chart_id):
             shapes.append(format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" class="bar-segment"><title>{}: {}</title>'
                 '</rect>', f"{x:.1f}", top + 18, f"{length:.1f}", bar_height, fill(status, chart_id),
-                status_name(status), f"{count:,}"))
-            label = f"{count:,}"
+                status_name(status), number(count)))
+            label = number(count)
             if length >= 9 * len(label) + 6:  # the number fits inside its segment
                 shapes.append(format_html(
                     '<text x="{}" y="{}" class="segment-value">{}</text>', f"{x + length / 2:.1f}", top + 34, label))
             x += length
         shapes.append(format_html(
-            '<text x="{}" y="{}" class="bar-total">{}</text>', f"{x + 6:.1f}", top + 18 + 16, f"{row.total:,}"))
-        parts = ", ".join(f"{status_name(s)} {row.counts[s]:,}" for s in statuses if row.counts.get(s))
-        descriptions.append(f"{row.label}: {parts}")
+            '<text x="{}" y="{}" class="bar-total">{}</text>', f"{x + 6:.1f}", top + 18 + 16, number(row.total)))
+        parts = listed(f"{status_name(s)} {number(row.counts[s])}" for s in statuses if row.counts.get(s))
+        descriptions.append(labelled(row.label, parts))
     return format_html(
         '<svg class="bars-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
-        w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
+        w=width, h=height, id=chart_id, title=title, desc=clauses(descriptions),
         shapes=mark_safe("".join(str(shape) for shape in shapes)),
     )
 
@@ -295,7 +296,7 @@ def legend(statuses, chart_id, totals=None):
             "", '<li><svg class="swatch" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" '
                 'fill="{}" stroke="#5a6474" stroke-width="0.5"/></svg>{}{}</li>',
             ((fill(status, chart_id), status_name(status),
-              format_html(' <span class="legend__count">{}</span>', f"{totals[status]:,}") if status in totals
+              format_html(' <span class="legend__count">{}</span>', number(totals[status])) if status in totals
               else "") for status in statuses),
         ),
     )
@@ -318,13 +319,13 @@ def share_bars_svg(rows, *, title, chart_id):
             '<text x="{}" y="{}" class="bar-total">{} <tspan class="bar-of">({})</tspan></text>',
             top + 13, _shorten(label, 36), label_width, top, bar_width, label_width, top, f"{length:.1f}",
             label_width + bar_width + 6, top + 13, percent, _("of %(count)s") % {"count": out_of}))
-        descriptions.append(f"{label}: {percent} ({out_of})")
+        descriptions.append(labelled(label, percent + aside(out_of)))
     height = 12 + len(rows) * row_height
     return format_html(
         '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
-        w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
+        w=width, h=height, id=chart_id, title=title, desc=clauses(descriptions),
         shapes=mark_safe("".join(shapes)),
     )
 
@@ -363,15 +364,15 @@ def stage_pairs_svg(stages, *, years, title, chart_id):
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" class="bar-segment"><title>{} {}: {}'
                 '</title></rect><text x="{}" y="{}" class="bar-total">{} <tspan class="bar-of">{}</tspan></text>',
                 label_width, y, f"{max(length, 1):.1f}", bar_height, fill_value, STAGE_COLOURS[stage],
-                STAGE_NAMES[stage], year, f"{count:,}", f"{label_width + max(length, 1) + 6:.1f}", y + 11,
-                f"{count:,}", year))
-        descriptions.append(f"{STAGE_NAMES[stage]}: " + ", ".join(f"{year} {counts.get(year, 0):,}" for year in years))
+                STAGE_NAMES[stage], year, number(count), f"{label_width + max(length, 1) + 6:.1f}", y + 11,
+                number(count), year))
+        descriptions.append(labelled(STAGE_NAMES[stage], listed(f"{year} {number(counts.get(year, 0))}" for year in years)))
     height = 12 + len(stages) * row_height
     return format_html(
         '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
-        w=width, h=height, id=chart_id, title=title, desc="; ".join(descriptions),
+        w=width, h=height, id=chart_id, title=title, desc=clauses(descriptions),
         shapes=mark_safe("".join(str(shape) for shape in shapes)),
     )
 
@@ -390,12 +391,12 @@ def count_bars_svg(rows, *, title, chart_id):
             '<text x="0" y="{}" class="bar-label">{}</text><rect x="{}" y="{}" width="{}" height="14" '
             'class="overdue-bar"/><text x="{}" y="{}" class="bar-total">{}</text>',
             top + 12, _shorten(label, 36), label_width, top, f"{length:.1f}", f"{label_width + length + 6:.1f}",
-            top + 12, f"{count:,}"))
-        descriptions.append(f"{label}: {count:,}")
+            top + 12, number(count)))
+        descriptions.append(labelled(label, number(count)))
     return format_html(
         '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{shapes}</svg>',
-        w=width, h=12 + len(rows) * row_height, id=chart_id, title=title, desc="; ".join(descriptions),
+        w=width, h=12 + len(rows) * row_height, id=chart_id, title=title, desc=clauses(descriptions),
         shapes=mark_safe("".join(shapes)),
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import lifecycle
-from .bilingual import BilingualMixin, NamedRecord
+from .bilingual import BilingualMixin, NamedRecord, chinese_number
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
 from .querysets import ProposalQuerySet, StatusEventQuerySet
 
@@ -93,6 +93,19 @@ class Session(NamedRecord):
     def clean(self):
         if not self.slug and self.body_id and self.year:
             self.slug = self.default_slug()
+        if not self.name_zh and self.body_id and self.term and self.number:
+            self.name_zh = self.default_name_zh()
+
+    def default_name_zh(self):
+        """The official Chinese name: 第十三届全国人民代表大会第三次会议; the CPPCC puts its term inside its
+        name: 中国人民政治协商会议第十三届全国委员会第三次会议. Empty when the body has no Chinese name."""
+        name, term, number = self.body.name_zh, chinese_number(self.term), chinese_number(self.number)
+        if not name:
+            return ""
+        if self.body.kind == Body.Kind.CONFERENCE and name.endswith("委员会"):
+            committee = "全国委员会" if name.endswith("全国委员会") else "委员会"
+            return f"{name[:-len(committee)]}第{term}届{committee}第{number}次会议"
+        return f"第{term}届{name}第{number}次会议"
 
     def default_slug(self):
         """`npc-2021`; a second session of one body in one year gets `npc-2021-2`, and so on."""
@@ -193,6 +206,10 @@ class Proposal(BilingualMixin, models.Model):
     slug = models.SlugField(max_length=120, blank=True, help_text=_("Made from the English title when left empty."))
     summary_en = models.TextField(_("summary (English)"), max_length=5000)
     summary_zh = models.TextField(_("summary (Chinese)"), blank=True, max_length=5000)
+    summary_zh_translated = models.BooleanField(
+        _("Chinese summary is a translation"), default=False,
+        help_text=_("Tick when the Chinese summary is our translation of the English one rather than the "
+                    "source's own words; readers see it marked as a translation."))
     full_text = models.TextField(blank=True, max_length=100_000)
     kind = models.CharField(
         max_length=20, choices=Kind.choices, blank=True, help_text=_("Leave empty when the sources do not say.")
@@ -263,6 +280,9 @@ class Proposal(BilingualMixin, models.Model):
                 {"kind": _("A %(kind)s cannot be submitted to %(body)s.") % {
                     "kind": self.get_kind_display(), "body": self.session.body}}
             )
+        if self.summary_zh_translated and not self.summary_zh.strip():
+            raise ValidationError({"summary_zh_translated": _(
+                "There is no Chinese summary to mark as a translation.")})
 
     def check_related(self, proposals):
         """Refuse a list of related proposals that names this proposal itself."""

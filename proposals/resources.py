@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from people.models import Delegate
-from tracker.spreadsheets import escape_formula, unescape_formula
+from tracker.spreadsheets import TRUE_WORDS, escape_formula, read_flag, unescape_formula
 
 from . import services
 from .models import Proposal, Session, Theme
@@ -26,7 +26,7 @@ CONFIRM_NEW = "new_despite_similar"
 
 
 def _is_true(value):
-    return str(value or "").strip().lower() in {"true", "yes", "1"}
+    return str(value or "").strip().lower() in TRUE_WORDS
 
 
 def split_slugs(value):
@@ -88,6 +88,9 @@ class TrueFalseWidget(widgets.BooleanWidget):
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else ("true" if value else "false")
 
+    def clean(self, value, row=None, **kwargs):
+        return read_flag(value)
+
 
 class ProposalResource(resources.ModelResource):
     session = fields.Field(attribute="session", column_name="session", widget=SlugWidget(Session))
@@ -104,12 +107,14 @@ class ProposalResource(resources.ModelResource):
         attribute="reply_due_on", column_name="reply_due_on", readonly=True, widget=widgets.DateWidget("%Y-%m-%d")
     )
     published = fields.Field(attribute="published", column_name="published", readonly=True, widget=TrueFalseWidget())
+    summary_zh_translated = fields.Field(
+        attribute="summary_zh_translated", column_name="summary_zh_translated", widget=TrueFalseWidget())
 
     class Meta:
         model = Proposal
         fields = [
             "id", "title_en", "title_zh", "kind", "number", "session", "status", "status_date", "reply_due_on",
-            "published", "lead_sponsor", "sponsors", "themes", "summary", "summary_zh",
+            "published", "lead_sponsor", "sponsors", "themes", "summary", "summary_zh", "summary_zh_translated",
         ]
         export_order = fields
         import_id_fields = ["id"]

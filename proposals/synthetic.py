@@ -215,11 +215,15 @@ class Seeder:
                 number = (year - 2018) % 5 + 1
                 day = opened + datetime.timedelta(days=1 if slug == "npc" else 0)
                 existing = Session.objects.filter(body=body, term=term, number=number).first()
-                sessions.append(existing or Session.objects.create(
-                    body=body, term=term, number=number, year=year, slug=f"{SLUG_PREFIX}{year}-{slug}",
-                    name_en=f"Session {number} of the {term}th {body.abbreviation} ({year})",
-                    opened_on=day, closed_on=day + datetime.timedelta(days=7),
-                ))
+                if existing is None:
+                    existing = Session(
+                        body=body, term=term, number=number, year=year, slug=f"{SLUG_PREFIX}{year}-{slug}",
+                        name_en=f"Session {number} of the {term}th {body.abbreviation} ({year})",
+                        opened_on=day, closed_on=day + datetime.timedelta(days=7),
+                    )
+                    existing.name_zh = f"{existing.default_name_zh()}（{year}年）"
+                    existing.save()
+                sessions.append(existing)
         return sessions
 
     def _people(self, bodies):

@@ -74,8 +74,9 @@ def test_formula_escape_round_trips(text):
 
 def upload(client, rows, name="proposals.csv"):
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["id", "title_en", "title_zh", "kind", "session", "sponsors",
-                                                "themes", "summary"])
+    columns = ["id", "title_en", "title_zh", "kind", "session", "sponsors", "themes", "summary"]
+    columns += [name for name in dict.fromkeys(key for one in rows for key in one) if name not in columns]
+    writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(rows)
     upload_file = SimpleUploadedFile(name, buffer.getvalue().encode(), content_type="text/csv")
@@ -150,6 +151,24 @@ def test_import_updates_by_id_and_refuses_unknown_ids(editor_client, import_worl
     assert existing.title_en == "Renamed"
     assert existing.lead_sponsor == import_world["zhou"]
     assert Proposal.objects.count() == 1
+
+
+def test_a_translation_flag_reads_true_false_or_empty_and_refuses_other_words(editor_client, import_world):
+    preview = upload(editor_client, [
+        row(title_en="Translated", summary_zh="建设。", summary_zh_translated="true"),
+        row(title_en="Not said", summary_zh="建设。", summary_zh_translated=""),
+        row(title_en="Typo", summary_zh="建设。", summary_zh_translated="ture"),
+        row(title_en="Nothing translated", summary_zh="", summary_zh_translated="yes"),
+    ])
+    page = preview.content.decode()
+    assert "“ture” is not true or false." in page
+    assert "There is no Chinese summary to mark as a translation." in page
+    assert [invalid.number for invalid in preview.context["result"].invalid_rows] == [3, 4]
+
+    confirm(editor_client, preview)
+
+    assert dict(Proposal.objects.values_list("title_en", "summary_zh_translated")) == {
+        "Translated": True, "Not said": False}
 
 
 def test_a_file_with_only_bad_rows_cannot_be_confirmed(editor_client, import_world):

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from people.models import Membership, chinese_number, seat_summaries
+from people.models import Membership, seat_summaries
+from proposals.bilingual import chinese_number
 
 from . import factories
 

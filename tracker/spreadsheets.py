@@ -7,6 +7,8 @@ escaped value is escaped again, so that reading a file back undoes exactly what 
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 
@@ -35,3 +37,18 @@ def cell(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return escape_formula(str(value))
+
+
+TRUE_WORDS = {"true", "yes", "1"}
+FALSE_WORDS = {"false", "no", "0", ""}
+
+
+def read_flag(value):
+    """A true/false cell as the tracker writes it (an empty cell is false); any other word is refused, so that
+    a typo is reported rather than read as false."""
+    word = str(value if value is not None else "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(_("“%(value)s” is not true or false.") % {"value": str(value)[:40]})

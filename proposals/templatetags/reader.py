@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from proposals import lifecycle
+from proposals import bilingual
 from proposals.bilingual import reader_prefers_chinese
 from proposals.lifecycle import MILESTONES, Status, milestones_reached
 
@@ -76,10 +77,21 @@ def get_count(counts, key):
 
 @register.filter
 def number(value):
-    """A count with the reader's thousands separator: 12,345 (English) or 12,345 as Chinese readers write it too."""
+    """A count grouped in the reader's locale (tracker/formats): 12,345 in both languages."""
     if value is None or value == "":
         return ""
     return intcomma(value)
+
+
+# Lists and clauses with the reader's punctuation (proposals/bilingual.py).
+register.filter("listed", bilingual.listed)
+register.filter("clauses", bilingual.clauses)
+
+
+@register.simple_tag
+def clause_break():
+    """What stands between two clauses written in a template loop: "; " or "；"."""
+    return bilingual.clauses(["", ""])
 
 
 @register.filter

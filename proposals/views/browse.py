@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from proposals import charts, scorecards
+from proposals.bilingual import reader_name_key
 from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, StatusEvent, Theme
 from tracker.caching import cached_piece
@@ -31,7 +32,8 @@ def home(request):
 
 def _overview():
     """The home page's counts and pictures: one computation per data version (the whole table is counted)."""
-    themes = list(Theme.objects.annotate(proposal_count=PUBLISHED_COUNT).order_by("-proposal_count", "name_en"))
+    themes = sorted(Theme.objects.annotate(proposal_count=PUBLISHED_COUNT),
+                    key=lambda theme: (-theme.proposal_count, reader_name_key(theme)))
     sessions = list(Session.objects.select_related("body").annotate(proposal_count=PUBLISHED_COUNT).order_by(
         "-opened_on", "body__name_en"))
     published = Proposal.objects.published()
@@ -62,7 +64,8 @@ def _overview():
 
 
 def theme_list(request):
-    themes = Theme.objects.select_related("parent").annotate(proposal_count=PUBLISHED_COUNT).order_by("name_en")
+    themes = sorted(Theme.objects.select_related("parent").annotate(proposal_count=PUBLISHED_COUNT),
+                    key=reader_name_key)
     return render(request, "proposals/theme_list.html", {"themes": themes})
 
 
