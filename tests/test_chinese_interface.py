@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from proposals import bilingual, charts
 from people.models import Membership
+from proposals import bilingual, charts
 from proposals.models import Body
 from proposals.templatetags.reader import number
 

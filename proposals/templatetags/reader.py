@@ -8,8 +8,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
-from proposals import lifecycle
-from proposals import bilingual
+from proposals import bilingual, lifecycle
 from proposals.bilingual import reader_prefers_chinese
 from proposals.lifecycle import MILESTONES, Status, milestones_reached
 
