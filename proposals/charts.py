@@ -366,7 +366,8 @@ def stage_pairs_svg(stages, *, years, title, chart_id):
                 label_width, y, f"{max(length, 1):.1f}", bar_height, fill_value, STAGE_COLOURS[stage],
                 STAGE_NAMES[stage], year, number(count), f"{label_width + max(length, 1) + 6:.1f}", y + 11,
                 number(count), year))
-        descriptions.append(labelled(STAGE_NAMES[stage], listed(f"{year} {number(counts.get(year, 0))}" for year in years)))
+        shown = listed(f"{year} {number(counts.get(year, 0))}" for year in years)
+        descriptions.append(labelled(STAGE_NAMES[stage], shown))
     height = 12 + len(stages) * row_height
     return format_html(
         '<svg class="share-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
