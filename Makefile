@@ -45,3 +45,15 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Following (docs/follow.md). In production, next to `make serve`: one or more task workers, which send the
+# confirmation mail and the webhooks, and `send_digests` every five minutes from cron or a systemd timer, e.g.
+#   */5 * * * *  cd /srv/tracker && DJANGO_DEBUG=false .venv/bin/python manage.py send_digests
+# While developing (`make run`), tasks run inside runserver and mail is printed on its console: no worker is
+# needed, and `make digests` sends at once every digest with news.
+.PHONY: worker digests
+worker: $(BIN)/.installed
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} TASKS_BACKEND=database $(BIN)/python manage.py db_worker --no-reload
+
+digests: $(BIN)/.installed
+	$(DEV) $(BIN)/python manage.py send_digests --now

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from proposals.follow import digests
 from proposals.follow.models import Subscriber, Subscription
@@ -82,7 +83,8 @@ def test_a_reader_follows_a_theme_confirms_gets_a_digest_and_stops_it(live_serve
 
     record_status(theme_world["proposal"], date=D(2020, 7, 20), status=Status.REFERRED,
                   source=theme_world["source"], authority=theme_world["authority"], handling_role=HandlingRole.LEAD)
-    assert digests.run(settle=datetime.timedelta(0)).digests == 1
+    next_week = timezone.now() + datetime.timedelta(days=8)  # past the next Monday's slot for weekly digests
+    assert digests.run(next_week, settle=datetime.timedelta(0)).digests == 1
     digest = mail.outbox[-1]
     assert "Treat 5G as a public utility: Referred 2020-07-20, Ministry of Industry" in digest.body
 
@@ -95,7 +97,7 @@ def test_a_reader_follows_a_theme_confirms_gets_a_digest_and_stops_it(live_serve
     context.close()
 
 
-def test_the_follow_page_of_a_search_in_chinese_at_desktop_width(live_server, browser, theme_world):
+def test_a_chinese_reader_follows_a_search_and_confirms_it(live_server, browser, theme_world):
     context = browser.new_context(viewport=WIDTHS["desktop"], java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + "/proposals/?theme=5g&status=submitted")
@@ -110,5 +112,12 @@ def test_the_follow_page_of_a_search_in_chinese_at_desktop_width(live_server, br
     page.get_by_role("button", name="关注").click()
     assert page.get_by_role("heading", level=1).inner_text() == "请查看收件箱"
     assert Subscriber.objects.get().language == "zh-hans"
-    assert "确认" in mail.outbox[0].subject
+    (confirmation,) = mail.outbox
+    assert "确认" in confirmation.subject
+    page.goto(live_server.url + path_in(confirmation, "confirm"))
+    page.get_by_role("button", name="确认并关注").click()
+    assert "你已关注符合条件" in page.get_by_role("heading", level=1).inner_text()
+    subscription = Subscription.objects.confirmed().get()
+    assert (subscription.query, subscription.filters) == ("theme=5g&status=submitted",
+                                                          {"theme": "5g", "status": "submitted"})
     context.close()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from proposals import services
 from proposals.follow import changes, digests
 from proposals.follow.matching import ChangeIndex, visible_changes
-from proposals.follow.models import Change, Sent, Subscriber, Subscription
+from proposals.follow.models import Change, Mark, Sent, Subscriber, Subscription
 from proposals.follow.subscriptions import current_watermark
 from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal
@@ -23,12 +23,20 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 NO_WAIT = datetime.timedelta(0)
+WEEK = datetime.timedelta(days=8)
+
+
+def next_morning():
+    """08:00 local time, in the coming day: an hour after the daily slot (settings.FOLLOW_DIGEST_HOUR, 7)."""
+    local = timezone.localtime() + datetime.timedelta(days=1)
+    return local.replace(hour=8, minute=0, second=0, microsecond=0)
 
 
 def follower(email, kind, target=None, *, language="en", frequency="daily", **fields):
     subscriber, _ = Subscriber.objects.get_or_create(email=email, defaults={"language": language})
     what = {kind: target} if target is not None else {}
-    return Subscription.objects.create(subscriber=subscriber, kind=kind, confirmed_at=timezone.now(),
+    # Confirmed over a week ago: daily and weekly digests are due at once.
+    return Subscription.objects.create(subscriber=subscriber, kind=kind, confirmed_at=timezone.now() - WEEK,
                                        watermark=current_watermark(), frequency=frequency, **what, **fields)
 
 
@@ -94,19 +102,21 @@ def test_a_published_step_reaches_everyone_who_follows_something_it_concerns(wor
         digest_to("search@example.org").body
 
 
-def test_nothing_is_sent_twice_and_weekly_digests_wait_a_week(world):
+def test_nothing_is_sent_twice_and_each_frequency_waits_for_its_slot(world):
+    follower("now@example.org", "theme", world["theme"], frequency="immediate")
     follower("daily@example.org", "theme", world["theme"])
     follower("weekly@example.org", "theme", world["theme"], frequency="weekly")
     refer(world)
-    now = timezone.now()
-    assert run(now).digests == 2
-    assert run(now).digests == 0 and len(mail.outbox) == 2
-    assert Sent.objects.count() == 2
+    now = next_morning()
+    assert run(now).digests == 3
+    assert run(now).digests == 0 and len(mail.outbox) == 3
+    assert Sent.objects.count() == 3
 
     record_status(world["proposal"], date=D(2020, 9, 30), status=Status.REPLIED, source=world["source"],
                   authority=world["authority"], reply_grade="B")
-    assert run(now + datetime.timedelta(hours=2)).digests == 0  # the daily one went out two hours ago
-    assert run(now + datetime.timedelta(days=1)).digests == 1
+    assert run(now + datetime.timedelta(hours=2)).digests == 1  # the immediate one; the daily went out at 8
+    assert mail.outbox[-1].to == ["now@example.org"]
+    assert run(now + datetime.timedelta(hours=23)).digests == 1  # past the next 7:00 slot
     assert "Replied 2020-09-30" in mail.outbox[-1].body and mail.outbox[-1].to == ["daily@example.org"]
     assert run(now + datetime.timedelta(days=7)).digests == 1
     assert mail.outbox[-1].to == ["weekly@example.org"] and "Replied 2020-09-30" in mail.outbox[-1].body
@@ -265,3 +275,25 @@ def test_the_index_selects_the_proposals_filter_by_selects(world):
             selected = Proposal.objects.published().filter_by(**{kind: record}).values_list("pk", flat=True)
             expected = sorted(pk for proposal in selected for pk in changes_by_proposal.get(proposal, []))
             assert index.ids_for(kind, record.pk) == expected, (kind, record)
+
+
+def test_an_overdue_reply_is_an_alert_of_its_own_whatever_the_frequency_and_not_repeated(world):
+    follower("weekly@example.org", "authority", world["authority"], frequency="weekly")
+    refer(world)
+    now = next_morning()
+    run(now)
+    assert len(mail.outbox) == 1  # the weekly digest of the referral
+    Mark.objects.filter(name=changes.OVERDUE_MARK).update(day=D(2020, 10, 20))  # as if the last scan was then
+    changes.note_overdue(D(2020, 10, 21))
+    report = run(now + datetime.timedelta(hours=1))  # days before the next weekly digest
+    assert (report.alerts, report.digests) == (1, 0)
+    alert = mail.outbox[-1]
+    assert alert.subject == "Reply overdue: Satellite internet in the 14th Five-Year Plan"
+    assert "reply overdue, it was due on 2020-10-20" in alert.body
+    assert alert.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    record_status(world["proposal"], date=D(2020, 11, 2), status=Status.REPLIED, source=world["source"],
+                  authority=world["authority"], reply_grade="A")
+    assert run(now + datetime.timedelta(days=7)).digests == 1
+    digest = mail.outbox[-1]
+    assert "overdue" not in digest.body and "Replied 2020-11-02, Ministry of Industry and Information " \
+        "Technology, grade A. Source: Report" in digest.body

@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
-from proposals.follow import digests, subscriptions, tasks
-from proposals.follow.models import Change, Subscriber, Subscription
+from proposals.follow import changes, digests, subscriptions, tasks
+from proposals.follow.models import Change, Mark, Subscriber, Subscription
 from proposals.lifecycle import Status
 from proposals.services import record_status
 
@@ -76,8 +76,8 @@ def seed_followers(count=FOLLOWERS):
     proposal = factories.proposal(session=session, themes=[theme], title_en="Satellite internet in the plan")
     for index in range(count):
         subscriber = Subscriber.objects.create(email=f"reader{index}@example.org")
-        Subscription.objects.create(subscriber=subscriber, kind="theme", theme=theme, confirmed_at=timezone.now(),
-                                    watermark=subscriptions.current_watermark())
+        Subscription.objects.create(subscriber=subscriber, kind="theme", theme=theme, watermark=subscriptions
+                                    .current_watermark(), confirmed_at=timezone.now() - datetime.timedelta(days=8))
     record_status(proposal, date=datetime.date(2020, 5, 22), status=Status.SUBMITTED, source=factories.source())
     # Older than the sender's settling time, as every change is by the time a daily run reads it.
     Change.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
@@ -107,6 +107,70 @@ def test_digests_and_confirmations_go_through_smtp_with_their_headers(settings):
     confirmation = inbox.accepted[3]
     assert confirmation["To"] == "new@example.org" and "卫星互联网" in confirmation["Subject"]
     assert "/follow/confirm/" in confirmation.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_one_reader_of_two_things_gets_three_changes_in_one_mail_then_an_overdue_alert_then_stops(settings,
+                                                                                                  client):
+    from tests import factories
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+        session = factories.session(opened_on=datetime.date(2020, 5, 22))
+        person = factories.delegate(slug="lei-jun", name_en="Lei Jun", name_zh="雷军")
+        theme = factories.theme(slug="satellite", name_en="Satellite internet", name_zh="卫星互联网")
+        proposal = factories.proposal(session=session, sponsors=[person], themes=[theme],
+                                      title_en="Satellite internet in the plan", title_zh="卫星互联网纳入规划")
+        other = factories.proposal(session=session, sponsors=[person], title_en="Disaster warnings on phones",
+                                   title_zh="手机灾害预警")
+        source = factories.source(title="Tech tycoons at the Two Sessions", publisher="KrASIA")
+        ministry = factories.authority(slug="miit", name_en="MIIT", name_zh="工业和信息化部")
+        english = Subscriber.objects.create(email="reader@example.org")
+        chinese = Subscriber.objects.create(email="reader@example.cn", language="zh-hans")
+        long_ago = timezone.now() - datetime.timedelta(days=8)
+        for subscriber in (english, chinese):
+            for kind, target in (("theme", theme), ("delegate", person)):
+                Subscription.objects.create(subscriber=subscriber, kind=kind, **{kind: target}, confirmed_at=long_ago,
+                                            watermark=subscriptions.current_watermark())
+        # Three changes, two of them matching both subscriptions.
+        record_status(proposal, date=datetime.date(2020, 5, 22), status=Status.SUBMITTED, source=source)
+        record_status(proposal, date=datetime.date(2020, 7, 20), status=Status.REFERRED, source=source,
+                      authority=ministry, handling_role="lead")
+        record_status(other, date=datetime.date(2020, 5, 22), status=Status.SUBMITTED, source=source)
+        assert digests.run(settle=datetime.timedelta(0)).digests == 2
+        assert digests.run(timezone.now(), settle=datetime.timedelta(0)).digests == 0
+        mails = {str(message["To"]): message for message in inbox.accepted}
+        assert len(inbox.accepted) == 2
+        text = mails["reader@example.org"].get_body(preferencelist=("plain",)).get_content()
+        assert mails["reader@example.org"]["Subject"] == "Two Sessions Tracker: 3 changes in what you follow"
+        for line in ("Satellite internet in the plan: Submitted 2020-05-22. Source: Tech tycoons at the Two "
+                     "Sessions — KrASIA",
+                     "Satellite internet in the plan: Referred 2020-07-20, MIIT.",
+                     "Disaster warnings on phones: Submitted 2020-05-22."):
+            assert text.count(line) == 1, line
+        assert text.index("== The theme Satellite internet ==") < text.index("== The delegate Lei Jun ==")
+        chinese_text = mails["reader@example.cn"].get_body(preferencelist=("plain",)).get_content()
+        assert str(mails["reader@example.cn"]["Subject"]).strip() == "两会追踪：你关注的内容有 3 项变化"
+        assert "卫星互联网纳入规划: 交办 2020-07-20, 工业和信息化部" in chinese_text
+        assert "== 主题“卫星互联网” ==" in chinese_text and "== 代表委员雷军 ==" in chinese_text
+
+        # The referral's reply is late: an alert of its own, on the first run after its deadline.
+        inbox.accepted.clear()
+        Mark.objects.filter(name=changes.OVERDUE_MARK).update(day=datetime.date(2020, 10, 20))  # the last scan
+        changes.note_overdue(datetime.date(2020, 10, 21))
+        report = digests.run(settle=datetime.timedelta(0))
+    assert (report.alerts, report.digests) == (2, 0)
+    alert = {str(message["To"]): message for message in inbox.accepted}["reader@example.org"]
+    assert alert["Subject"] == "Reply overdue: Satellite internet in the plan"
+    assert "reply overdue, it was due on 2020-10-20 (MIIT)" in alert.get_body(preferencelist=("plain",)).get_content()
+
+    # One click in the mail client: a POST to the List-Unsubscribe address, without a CSRF token.
+    address = str(alert["List-Unsubscribe"]).strip().strip("<>")
+    answer = client.post(address.removeprefix("http://127.0.0.1:8000"), {"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["reader@example.cn"]
 
 
 def manage(env, *arguments, **options):
@@ -156,7 +220,7 @@ def test_a_sender_killed_mid_run_and_run_again_sends_nothing_twice(sender_databa
 
         again = manage(env, "send_digests")
         assert again.returncode == 0, again.stderr
-        assert f"{FOLLOWERS - 1} digests sent" in again.stdout
+        assert f"{FOLLOWERS - 1} digests and 0 overdue alerts sent" in again.stdout
         once_more = manage(env, "send_digests")
-        assert "0 digests sent" in once_more.stdout
+        assert "0 digests and 0 overdue alerts sent" in once_more.stdout
     assert inbox.recipients() == [f"reader{index}@example.org" for index in range(FOLLOWERS)]

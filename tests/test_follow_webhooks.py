@@ -258,3 +258,26 @@ def test_the_admin_shows_each_delivery_with_its_last_answer_and_retries_it(clien
                     {"action": "retry_now", "_selected_action": [delivery_id]})
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     assert (delivery.state, delivery.attempts, delivery.last_status_code) == ("delivered", 2, 200)
+
+
+@pytest.mark.django_db
+def test_clients_that_asked_are_told_when_a_proposal_is_unpublished_or_deleted(django_capture_on_commit_callbacks):
+    from proposals import services
+
+    proposal, source, ministry = world()
+    receiver, other = Receiver(), Receiver()
+    with receiver.running(), other.running():
+        client = endpoint(receiver.url, events=["proposal_removed"], query="theme=education",
+                          filters={"theme": "education"})
+        endpoint(other.url, events=["status_event"])
+        pk = proposal.pk
+        with django_capture_on_commit_callbacks(execute=True):
+            services.unpublish(proposal)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.publish(proposal)
+            proposal.delete()
+    kinds = [verified(client.secret, *received)["type"] for received in receiver.received]
+    assert kinds == ["proposal.unpublished", "proposal.deleted"] and other.received == []
+    deleted = verified(client.secret, *receiver.received[1])
+    assert deleted["proposal"]["id"] == pk and deleted["proposal"]["title_en"] == "Satellite internet in the plan"
+    assert WebhookDelivery.objects.filter(state="delivered").count() == 2

@@ -335,6 +335,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Two Sessions Tracker 
 # A confirmation link works for this many days; links to stop or manage following, in every digest, for a year.
 FOLLOW_CONFIRM_DAYS = int(os.environ.get("FOLLOW_CONFIRM_DAYS", "3"))
 FOLLOW_LINK_DAYS = int(os.environ.get("FOLLOW_LINK_DAYS", "365"))
+# Daily digests go at this hour (local time, TIME_ZONE), weekly ones at this hour on Mondays; `send_digests`
+# runs every few minutes, and sends immediate digests on each run.
+FOLLOW_DIGEST_HOUR = int(os.environ.get("FOLLOW_DIGEST_HOUR", "7"))
 # Sign-ups (and webhook registrations) allowed per hour for one address and for one client address.
 FOLLOW_SIGNUPS_PER_ADDRESS = int(os.environ.get("FOLLOW_SIGNUPS_PER_ADDRESS", "3"))
 FOLLOW_SIGNUPS_PER_CLIENT = int(os.environ.get("FOLLOW_SIGNUPS_PER_CLIENT", "20"))

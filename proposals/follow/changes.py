@@ -12,13 +12,13 @@ import hashlib
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from proposals.models import Proposal, StatusEvent
 
 from .models import AnnouncedStep, Change, Mark, WebhookEndpoint
-from .webhooks import deliver_changes
+from .webhooks import deliver_changes, deliver_removal, removal_payload
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,11 @@ def _on_event_saved(sender, instance, raw=False, **kwargs):
 
 
 def _on_proposal_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or not instance.published or (update_fields is not None and "published" not in update_fields):
+    if raw or (update_fields is not None and "published" not in update_fields):
+        return
+    if not instance.published:
+        if update_fields is not None:  # services.unpublish: readers no longer see it, and clients should know
+            _removed(instance, "unpublished")
         return
     if Change.objects.filter(kind=Change.Kind.PUBLISHED, proposal_id=instance.pk).exists():
         return  # published before (and perhaps unpublished since): followers heard of it then
@@ -69,19 +73,34 @@ def _on_proposal_saved(sender, instance, raw=False, update_fields=None, **kwargs
     _noted(change)
 
 
+def _on_proposal_deleted(sender, instance, **kwargs):
+    if instance.published:
+        _removed(instance, "deleted")
+
+
+def _removed(proposal, how):
+    payload = removal_payload(proposal, how)
+    transaction.on_commit(lambda: _enqueue(deliver_removal, payload))
+
+
 def _noted(change):
     transaction.on_commit(lambda: hand_to_webhooks([change.pk]))
 
 
 def hand_to_webhooks(change_ids):
     """Enqueue the webhook fan-out of these changes, if any client is approved to receive them."""
-    if not change_ids or not WebhookEndpoint.objects.filter(approved=True).exists():
+    if change_ids:
+        _enqueue(deliver_changes, change_ids)
+
+
+def _enqueue(task, argument):
+    if not WebhookEndpoint.objects.filter(approved=True).exists():
         return
     try:
-        deliver_changes.enqueue(change_ids)
+        task.enqueue(argument)
     except Exception:
         # The save is committed; a queue that cannot take the task must not turn it into an error page.
-        logger.exception("Could not enqueue the webhook fan-out of changes %s", change_ids)
+        logger.exception("Could not enqueue %s(%r)", task.module_path, argument)
 
 
 OVERDUE_MARK = "overdue"
@@ -111,3 +130,4 @@ def note_overdue(today=None):
 def connect_signals():
     post_save.connect(_on_event_saved, sender=StatusEvent, dispatch_uid="follow-event-saved")
     post_save.connect(_on_proposal_saved, sender=Proposal, dispatch_uid="follow-proposal-saved")
+    post_delete.connect(_on_proposal_deleted, sender=Proposal, dispatch_uid="follow-proposal-deleted")

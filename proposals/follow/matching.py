@@ -19,15 +19,18 @@ from proposals.models import Proposal, Sponsorship, StatusEvent
 from .models import Change
 
 
-def visible_changes(after, up_to):
-    """The changes with ids in (after, up_to] that readers may still see, oldest first, with what a digest shows.
+def visible_changes(after, up_to, kinds=None):
+    """The changes with ids in (after, up_to] that readers may still see, oldest first, with what a digest shows
+    (of the given kinds only, if any are given).
 
     A proposal taken back to draft, or a step made a draft again, drops out: followers never see drafts.
     """
+    found = Change.objects.filter(pk__gt=after, pk__lte=up_to, proposal__published=True)
+    if kinds:
+        found = found.filter(kind__in=kinds)
     changes = list(
-        Change.objects.filter(pk__gt=after, pk__lte=up_to, proposal__published=True)
-        .filter(Q(event__isnull=True) | Q(event__published=True))
-        .select_related("proposal", "event__authority", "event__reply_owed_by")
+        found.filter(Q(event__isnull=True) | Q(event__published=True))
+        .select_related("proposal", "event__authority", "event__reply_owed_by", "event__source")
         .order_by("pk")
     )
     for change in changes:

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,13 +26,20 @@ def new_secret():
 
 
 class Frequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
     DAILY = "daily", _("Daily")
     WEEKLY = "weekly", _("Weekly")
 
 
-INTERVAL = {Frequency.DAILY: datetime.timedelta(days=1), Frequency.WEEKLY: datetime.timedelta(days=7)}
-# A digest run started a little earlier than yesterday's (cron jitter, a slow run) still counts as a day later.
-INTERVAL_SLACK = datetime.timedelta(hours=4)
+def digest_slots(now):
+    """The latest daily and weekly digest times at or before `now`: settings.FOLLOW_DIGEST_HOUR local time, every
+    day and every Monday. A subscription is due once its last digest is older than its slot, so a run every few
+    minutes sends immediate digests each time and daily ones once a day, whatever time each run takes."""
+    local = timezone.localtime(now)
+    daily = local.replace(hour=settings.FOLLOW_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if daily > local:
+        daily -= datetime.timedelta(days=1)
+    return daily, daily - datetime.timedelta(days=daily.weekday())
 
 
 class Subscriber(models.Model):
@@ -56,13 +64,12 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.filter(confirmed_at__isnull=False)
 
     def due(self, now=None):
-        """Confirmed subscriptions whose next digest may go out now (daily ones a day after the last, …)."""
-        now = now or timezone.now()
-        waited = functools.reduce(operator.or_, (
-            Q(frequency=frequency, last_sent_at__lte=now - interval + INTERVAL_SLACK)
-            for frequency, interval in INTERVAL.items()
-        ))
-        return self.confirmed().filter(Q(last_sent_at__isnull=True) | waited)
+        """Confirmed subscriptions whose digest may go out now: immediate ones always, daily and weekly ones when
+        their last digest (or, before the first, their confirmation) came before the latest slot."""
+        daily, weekly = digest_slots(now or timezone.now())
+        return self.confirmed().alias(since=Coalesce("last_sent_at", "confirmed_at")).filter(
+            Q(frequency=Frequency.IMMEDIATE) | Q(frequency=Frequency.DAILY, since__lt=daily)
+            | Q(frequency=Frequency.WEEKLY, since__lt=weekly))
 
     def unconfirmed_since(self, moment):
         return self.filter(confirmed_at__isnull=True, created_at__lt=moment)
@@ -215,6 +222,7 @@ class WebhookEndpoint(models.Model):
         STEP = "status_event", _("status steps recorded or corrected")
         OVERDUE = "reply_overdue", _("replies becoming overdue")
         PUBLISHED = "proposal_published", _("proposals published")
+        REMOVED = "proposal_removed", _("proposals deleted or taken back to draft")
 
     name = models.CharField(_("name"), max_length=200, help_text=_("Who the client is: a newsroom, a project."))
     contact_email = models.EmailField(_("contact address"), help_text=_("Where editors reach the client."))

@@ -35,6 +35,7 @@ EVENT_TYPES = {
     Change.Kind.OVERDUE: (WebhookEndpoint.Event.OVERDUE, "reply.overdue"),
     Change.Kind.PUBLISHED: (WebhookEndpoint.Event.PUBLISHED, "proposal.published"),
 }
+REMOVALS = {"deleted": "proposal.deleted", "unpublished": "proposal.unpublished"}
 SIGNATURE_HEADER, EVENT_HEADER, DELIVERY_HEADER = "Tracker-Signature", "Tracker-Event", "Tracker-Delivery"
 USER_AGENT = "TwoSessionsTracker-Webhooks/1"
 EXCERPT = 500  # characters of a receiver's answer kept on the delivery
@@ -116,6 +117,31 @@ def fan_out(change_ids):
     WebhookDelivery.objects.bulk_create(wanted, ignore_conflicts=True)
     return list(WebhookDelivery.objects.filter(change_id__in=[change.pk for change in changes], attempts=0,
                                                state=WebhookDelivery.State.PENDING).values_list("pk", flat=True))
+
+
+def removal_payload(proposal, how):
+    """What clients are told when a published proposal is deleted or taken back to draft ("deleted",
+    "unpublished"): built at once, while the proposal is still there to describe."""
+    now = timezone.now()
+    return {
+        "id": f"proposal-{proposal.pk}-{how}-{now:%Y%m%dT%H%M%S%f}", "type": REMOVALS[how],
+        "created_at": now.isoformat().replace("+00:00", "Z"),
+        "proposal": {"id": proposal.pk, "title_en": proposal.title_en, "title_zh": proposal.title_zh,
+                     "api_url": _site(reverse("api:proposal-detail", args=[proposal.pk]))},
+    }
+
+
+def fan_out_removal(payload):
+    """The deliveries of a removal to every approved endpoint that asked for removals, whatever its filter: the
+    proposal can no longer be matched, and a client simply drops an id it does not hold."""
+    now = timezone.now()
+    created = WebhookDelivery.objects.bulk_create([
+        WebhookDelivery(endpoint=endpoint, event_type=payload["type"], payload=payload, created_at=now,
+                        next_attempt_at=now)
+        for endpoint in WebhookEndpoint.objects.filter(approved=True)
+        if WebhookEndpoint.Event.REMOVED in endpoint.event_types
+    ])
+    return [delivery.pk for delivery in created]
 
 
 def retry_delay(attempts):
@@ -206,6 +232,12 @@ def due_deliveries(now=None):
 def deliver_changes(change_ids):
     """The task an editor's save enqueues (changes.py): fan the changes out, then try each delivery."""
     for delivery_id in fan_out(change_ids):
+        deliver.enqueue(delivery_id)
+
+
+@task()
+def deliver_removal(payload):
+    for delivery_id in fan_out_removal(payload):
         deliver.enqueue(delivery_id)
 
 

@@ -59,8 +59,9 @@ def what(subscription, described=None):
             parts = describe_search(subscription.filters)
         if not parts:
             return _("all proposals")
+        # Translators: what separates the filters of a search ("Theme 5G, Status Referred").
         return _("proposals matching %(filters)s") % {
-            "filters": ", ".join(f"{label} {shown}" for label, shown in parts)}
+            "filters": _(", ").join(f"{label} {shown}" for label, shown in parts)}
     target = subscription.target
     if kind == "proposal":
         return f"“{target.title}”"
