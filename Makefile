@@ -63,3 +63,15 @@ backup: $(BIN)/.installed
 restore: $(BIN)/.installed
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup [FORCE=1]" >&2; exit 2; }
 	$(DEV) $(BIN)/python manage.py restore_data "$(FILE)" $(if $(FORCE),--force)
+
+# Following (docs/follow.md). In production, next to `make serve`: one or more task workers, which send the
+# confirmation mail and the webhooks, and `send_digests` every five minutes from cron or a systemd timer, e.g.
+#   */5 * * * *  cd /srv/tracker && DJANGO_DEBUG=false .venv/bin/python manage.py send_digests
+# While developing (`make run`), tasks run inside runserver and mail is printed on its console: no worker is
+# needed, and `make digests` sends at once every digest with news.
+.PHONY: worker digests
+worker: $(BIN)/.installed
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} TASKS_BACKEND=database $(BIN)/python manage.py db_worker --no-reload
+
+digests: $(BIN)/.installed
+	$(DEV) $(BIN)/python manage.py send_digests --now

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "csp",
     "proposals",
     "people",
+    "django_tasks",
+    "django_tasks_db",
+    "proposals.follow",
 ]
 
 MIDDLEWARE = [
@@ -339,6 +342,67 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+
+# Following by email and webhooks (proposals/follow/, docs/follow.md, docs/webhooks.md). Work runs on a task
+# queue outside the request: in development in the process itself (the immediate backend), in production in
+# `manage.py db_worker` processes reading the database backend's queue.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
+# Outgoing mail: EMAIL_URL (smtp://user:password@host:25, smtp+tls:// for STARTTLS, smtps:// for TLS from the
+# start, console:// to print) or the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS. Without either, development prints mail on the console and production hands it to localhost:25.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _mail = urlsplit(EMAIL_URL)
+    if _mail.scheme not in {"smtp", "smtp+tls", "smtps", "console"}:
+        raise ImproperlyConfigured(f"EMAIL_URL must start with smtp://, smtp+tls://, smtps:// or console://, "
+                                   f"not {_mail.scheme}://")
+    EMAIL_BACKEND = ("django.core.mail.backends.console.EmailBackend" if _mail.scheme == "console"
+                     else "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = _mail.hostname or "localhost"
+    EMAIL_PORT = _mail.port or {"smtp": 25, "smtp+tls": 587, "smtps": 465}.get(_mail.scheme, 25)
+    EMAIL_HOST_USER = unquote(_mail.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
+    EMAIL_USE_TLS = _mail.scheme == "smtp+tls"
+    EMAIL_USE_SSL = _mail.scheme == "smtps"
+else:
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_BACKEND = ("django.core.mail.backends.console.EmailBackend" if DEBUG and "EMAIL_HOST" not in os.environ
+                     else "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The address links in mail and webhook payloads point to (mail has no request to take it from).
+FOLLOW_SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Two Sessions Tracker <alerts@localhost>")
+# A confirmation link works for this many days; links to stop or manage following, in every digest, for a year.
+FOLLOW_CONFIRM_DAYS = int(os.environ.get("FOLLOW_CONFIRM_DAYS", "3"))
+FOLLOW_LINK_DAYS = int(os.environ.get("FOLLOW_LINK_DAYS", "365"))
+# Daily digests go at this hour (local time, TIME_ZONE), weekly ones at this hour on Mondays; `send_digests`
+# runs every few minutes, and sends immediate digests on each run.
+FOLLOW_DIGEST_HOUR = int(os.environ.get("FOLLOW_DIGEST_HOUR", "7"))
+# Sign-ups (and webhook registrations) allowed per hour for one address and for one client address.
+FOLLOW_SIGNUPS_PER_ADDRESS = int(os.environ.get("FOLLOW_SIGNUPS_PER_ADDRESS", "3"))
+FOLLOW_SIGNUPS_PER_CLIENT = int(os.environ.get("FOLLOW_SIGNUPS_PER_CLIENT", "20"))
+# Webhooks: seconds to wait for a receiver, the first retry's delay (doubling after each failure), and how long
+# to keep trying before a delivery is marked failed. Plain http:// receivers only while developing.
+FOLLOW_WEBHOOK_TIMEOUT = float(os.environ.get("FOLLOW_WEBHOOK_TIMEOUT", "10"))
+FOLLOW_WEBHOOK_FIRST_RETRY_SECONDS = float(os.environ.get("FOLLOW_WEBHOOK_FIRST_RETRY_SECONDS", "60"))
+FOLLOW_WEBHOOK_GIVE_UP_HOURS = float(os.environ.get("FOLLOW_WEBHOOK_GIVE_UP_HOURS", "24"))
+FOLLOW_WEBHOOK_ALLOW_HTTP = env_bool("FOLLOW_WEBHOOK_ALLOW_HTTP", default=DEBUG)
 
 LOGGING = {
     "version": 1,

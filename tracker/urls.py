@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tracker.api.urls")),
+    path("follow/", include("proposals.follow.urls")),
     path("", include("people.urls")),
     path("", include("proposals.urls")),
 ]
