@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "proposals",
+    "proposals.meaning",
     "people",
 ]
 
@@ -283,6 +284,14 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+
+# By meaning (proposals/meaning, docs/meaning.md): the embedding model behind similar proposals and search by
+# meaning. MEANING_MODEL=lexical chooses the lexical stand-in even where the model loads; MEANING_THREADS is
+# the model's threads per process (one: each worker embeds one short text at a time).
+MEANING = {
+    "MODEL": os.environ.get("MEANING_MODEL", "e5"),
+    "THREADS": int(os.environ.get("MEANING_THREADS", "1")),
+}
 
 LOGGING = {
     "version": 1,
