@@ -61,17 +61,25 @@ def stale_rows(proposals, embedder=None):
     return stale
 
 
-def write_vectors(stale, embedder=None, *, batch=BATCH, progress=None):
-    """Embed and store `stale` rows (from `stale_rows`) in batches; `progress(done)` after each batch."""
+def write_vectors(stale, embedder=None, *, batch=BATCH, progress=None, known=None):
+    """Embed and store `stale` rows (from `stale_rows`) in batches; `progress(done)` after each batch.
+
+    A text is embedded once however many rows share it (an import may repeat a proposal; synthetic data
+    repeats a few sentences); `known`, a dict of text hash → vector bytes, carries that across calls.
+    """
     embedder = embedder or embedding.backend()
+    known = {} if known is None else known
     done = 0
     for start in range(0, len(stale), batch):
         chunk = stale[start:start + batch]
-        vectors = embedder.embed([text for _pk, text, _digest in chunk])
+        new = {digest: text for _pk, text, digest in chunk if digest not in known}
+        if new:
+            vectors = embedder.embed(list(new.values()))
+            known.update({digest: to_bytes(vector) for digest, vector in zip(new, vectors, strict=True)})
         now = timezone.now()
         ProposalVector.objects.bulk_create(
-            [ProposalVector(proposal_id=pk, model=embedder.name, text_hash=digest, vector=to_bytes(vector),
-                            updated_at=now) for (pk, _text, digest), vector in zip(chunk, vectors, strict=True)],
+            [ProposalVector(proposal_id=pk, model=embedder.name, text_hash=digest, vector=known[digest],
+                            updated_at=now) for pk, _text, digest in chunk],
             update_conflicts=True, unique_fields=["proposal", "model"],
             update_fields=["text_hash", "vector", "updated_at"],
         )

@@ -78,14 +78,14 @@ class Command(BaseCommand):
         chunks = [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
         total = sum(len(store.stale_rows(Proposal.objects.filter(pk__in=chunk), embedder)) for chunk in chunks)
         progress, done = self._progress("embedding", total), 0
-        started = time.perf_counter()
+        started, known = time.perf_counter(), {}
         for chunk in chunks:
             stale = store.stale_rows(Proposal.objects.filter(pk__in=chunk), embedder)
             if not stale:
                 continue
             with transaction.atomic():
                 offset = done
-                store.write_vectors(stale, embedder, batch=batch,
+                store.write_vectors(stale, embedder, batch=batch, known=known,
                                     progress=(lambda count, offset=offset: progress(offset + count)) if progress
                                     else None)
             done += len(stale)
@@ -93,7 +93,8 @@ class Command(BaseCommand):
             progress.close()
         if done and not self.quiet:
             elapsed = time.perf_counter() - started
-            self.stdout.write(f"embedded {done:,} proposals in {elapsed:,.1f} s ({done / elapsed:,.1f} a second)")
+            self.stdout.write(f"embedded {done:,} proposals ({len(known):,} distinct texts) in {elapsed:,.1f} s: "
+                              f"{done / elapsed:,.1f} proposals, {len(known) / elapsed:,.1f} texts a second")
         return done
 
     def _pairs(self, embedder):
