@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from proposals.bilingual import NamedRecord, chinese_number
+from proposals.meaning.chinese import name_key
 
 
 def _ends_after_start(name):
@@ -18,6 +19,14 @@ def _ends_after_start(name):
         name=name,
         violation_error_message=_("The end date cannot come before the start date."),
     )
+
+
+def _with_pinyin_key(kwargs, name_fields):
+    """A save of some fields only writes the pinyin key too when it saves a name it is made from."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and name_fields & set(fields):
+        return {**kwargs, "update_fields": [*fields, "pinyin_key"]}
+    return kwargs
 
 
 class DatedSpanMixin:
@@ -32,6 +41,8 @@ class Delegate(NamedRecord):
         max_length=300, blank=True, help_text=_("Other spellings and names the person is known by, comma-separated.")
     )
     bio = models.TextField(blank=True, max_length=5000)
+    # The name as typed in pinyin, without tones or spaces (chinese.name_key), for the name filters.
+    pinyin_key = models.CharField(_("name for pinyin search"), max_length=300, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -41,6 +52,11 @@ class Delegate(NamedRecord):
     def seats(self):
         """Its seats, one line per body and role with the terms together (memberships prefetched)."""
         return seat_summaries(self.memberships.all())
+
+    def save(self, *args, **kwargs):
+        self.pinyin_key = name_key(chinese=self.name_zh, pinyin=self.name_pinyin, other=self.other_names)
+        kwargs = _with_pinyin_key(kwargs, {"name_zh", "name_pinyin", "other_names"})
+        super().save(*args, **kwargs)
 
     def autocomplete_label(self):
         """Name in both languages and seats, so pickers tell namesakes apart (memberships prefetched)."""
@@ -134,12 +150,19 @@ class Company(NamedRecord):
     sector = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True, max_length=5000)
+    # The Chinese name read in pinyin, without tones or spaces (chinese.name_key): 小米 is found as "xiaomi".
+    pinyin_key = models.CharField(_("name for pinyin search"), max_length=300, blank=True, editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name_en"]
         verbose_name_plural = _("companies")
+
+    def save(self, *args, **kwargs):
+        self.pinyin_key = name_key(chinese=self.name_zh)
+        kwargs = _with_pinyin_key(kwargs, {"name_zh"})
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("people:company_detail", kwargs={"slug": self.slug})

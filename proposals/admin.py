@@ -33,6 +33,7 @@ from .admin_forms import (
     timeline_refusal,
 )
 from .admin_import import PartialImportMixin
+from .meaning import admin as meaning_admin
 from .models import Authority, Body, Proposal, ProposalSource, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource
 
@@ -148,7 +149,8 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
     to_encoding = "utf-8-sig"
     list_display = ["title_en", "current_status", "status_date", "session", "lead_sponsor_name", "overdue",
                     "publication", "record_step_link"]
-    change_form_template = "admin/proposals/proposal/change_form.html"
+    # The proposal's own change form, with what the tracker suggests by meaning (proposals/meaning/admin.py).
+    change_form_template = "meaning/admin/proposal_change_form.html"
     list_filter = ["published", "status", "session", "session__body", "kind", "themes", OverdueFilter]
     list_select_related = ["session__body"]
     search_fields = [
@@ -221,8 +223,14 @@ class ProposalAdmin(PartialImportMixin, ImportExportModelAdmin, EditorsAdmin):
             "%(count)d proposal is a draft again.", "%(count)d proposals are drafts again.", len(published)
         ) % {"count": len(published)}, messages.SUCCESS)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(meaning_admin.change_form_context(request, obj, context.get("adminform") and
+                                                         context["adminform"].form))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        meaning_admin.link_ticked(request, form.instance)
         if request.POST.get(DUPLICATE_DECISION) == "related":
             sponsors = next(formset for formset in formsets if formset.model is Sponsorship)
             form.instance.related.add(*(other for other, _score in sponsors.likely_duplicates))

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from . import lifecycle
 from .bilingual import BilingualMixin, NamedRecord, chinese_number
 from .lifecycle import HandlingRole, ReplyGrade, Status, Verdict
+from .meaning.chinese import index_words
 from .querysets import ProposalQuerySet, StatusEventQuerySet
 
 
@@ -211,6 +212,9 @@ class Proposal(BilingualMixin, models.Model):
         help_text=_("Tick when the Chinese summary is our translation of the English one rather than the "
                     "source's own words; readers see it marked as a translation."))
     full_text = models.TextField(blank=True, max_length=100_000)
+    # The Chinese title and summary cut into words (chinese.index_words), space-separated, for full-text
+    # search: PostgreSQL has no Chinese parser, so it indexes these words (migration 0014).
+    search_zh = models.TextField(_("Chinese words for search"), blank=True, editable=False)
     kind = models.CharField(
         max_length=20, choices=Kind.choices, blank=True, help_text=_("Leave empty when the sources do not say.")
     )
@@ -269,7 +273,16 @@ class Proposal(BilingualMixin, models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.title_en)[:120].strip("-") or "proposal"
+        fields = kwargs.get("update_fields")
+        if fields is None or {"title_zh", "summary_zh"} & set(fields):
+            self.search_zh = self.segmented_chinese()
+            if fields is not None:
+                kwargs["update_fields"] = [*fields, "search_zh"]
         super().save(*args, **kwargs)
+
+    def segmented_chinese(self):
+        """What `search_zh` holds: the words of the Chinese title and summary."""
+        return index_words(f"{self.title_zh or ''}\n{self.summary_zh or ''}")
 
     def get_absolute_url(self):
         return reverse("proposals:proposal_detail", kwargs={"pk": self.pk, "slug": self.slug or "proposal"})

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .lifecycle import Status
+from .meaning.chinese import plain_pinyin, query_words, simplified
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -62,7 +63,7 @@ class ProposalQuerySet(models.QuerySet):
         if connections[self.db].vendor == "postgresql":
             return self.search(text, ordered_by_rank=True)
         score = models.Value(0)
-        for word in text.split():
+        for word in simplified(text).split():
             score = score + models.Case(
                 models.When(Q(title_en__icontains=word) | Q(title_zh__icontains=word), then=models.Value(2)),
                 default=models.Value(0),
@@ -75,41 +76,50 @@ class ProposalQuerySet(models.QuerySet):
     def search(self, text, *, ordered_by_rank=False):
         """Proposals whose titles or summaries, in either language, contain every word of `text`.
 
-        On PostgreSQL, English words go through full-text search (stemmed, GIN-indexed) and Chinese words,
-        which have no spaces between them, through substring matching on trigram-indexed columns. With
-        `ordered_by_rank` the best matches come first (titles weigh more than summaries). Elsewhere every
-        word is a case-insensitive substring match.
+        Traditional characters are read as simplified (OpenCC). A Chinese word, written without spaces, matches
+        where it appears as it is or where all the words jieba cuts it into do (卫星互联网建设 finds “建设卫星
+        互联网”). On PostgreSQL, English words go through full-text search (stemmed, GIN-indexed), Chinese ones
+        through the app-segmented words (`search_zh`, GIN-indexed) or trigram-indexed substrings; with
+        `ordered_by_rank` the best matches come first (titles weigh more than summaries). Elsewhere every word
+        is a case-insensitive substring match.
         """
-        words = text.split()
+        words = [simplified(word) for word in text.split()]
         if not words:
             return self
         if connections[self.db].vendor == "postgresql":
             return self._search_postgresql(words, ordered_by_rank)
         queryset = self
         for word in words:
-            queryset = queryset.filter(
-                Q(title_en__icontains=word)
-                | Q(title_zh__icontains=word)
-                | Q(summary_en__icontains=word)
-                | Q(summary_zh__icontains=word)
-            )
+            queryset = queryset.filter(_contains(word) | _all_contained(query_words(word) if _CJK.search(word) else []))
         return queryset
 
     def _search_postgresql(self, words, ordered_by_rank):
         queryset = self
         chinese = [word for word in words if _CJK.search(word)]
         english = " ".join(word for word in words if not _CJK.search(word))
-        query = None
+        query = chinese_query = None
         if english:
             query = SearchQuery(english, config="english", search_type="plain")
             queryset = queryset.alias(search_document=SearchDocument()).filter(search_document=query)
+        if chinese:
+            queryset = queryset.alias(search_document_zh=SearchDocument("search_document_zh"))
         for word in chinese:
-            # LIKE on the bare columns, which the trigram indexes serve; Chinese has no case to fold.
-            queryset = queryset.filter(Q(title_zh__contains=word) | Q(summary_zh__contains=word))
-        if ordered_by_rank and query is not None:
-            queryset = queryset.annotate(rank=SearchRank(SearchDocument(), query)).order_by(
-                "-rank", "-status_date", "-id"
-            )
+            # LIKE on the bare columns, which the trigram indexes serve (Chinese has no case to fold), or all
+            # of the word's segments in the segmented document, which its GIN index serves.
+            matched = Q(title_zh__contains=word) | Q(summary_zh__contains=word)
+            segments = query_words(word)
+            if segments:
+                segmented = SearchQuery(" ".join(segments), config="simple", search_type="plain")
+                matched |= Q(search_document_zh=segmented)
+                chinese_query = segmented if chinese_query is None else chinese_query & segmented
+            queryset = queryset.filter(matched)
+        if ordered_by_rank and (query is not None or chinese_query is not None):
+            rank = models.Value(0.0)
+            if query is not None:
+                rank = rank + SearchRank(SearchDocument(), query)
+            if chinese_query is not None:
+                rank = rank + SearchRank(SearchDocument("search_document_zh"), chinese_query)
+            queryset = queryset.annotate(rank=rank).order_by("-rank", "-status_date", "-id")
         return queryset
 
     def filter_by(
@@ -204,16 +214,35 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class SearchDocument(models.Expression):
-    """The proposal's English title (weight A) and summary (weight B) as a tsvector, on PostgreSQL only.
-
-    It reads the column `search_document` that migration 0003 generates from those fields and indexes with
-    GIN; the model does not declare it, because SQLite could not compute it.
+    """A generated tsvector column of the proposal, on PostgreSQL only: by default `search_document`, the English
+    title (weight A) and summary (weight B) that migration 0003 generates; `search_document_zh`, the words of
+    `search_zh`, from migration 0014. Both are GIN-indexed; the model declares neither, because SQLite could
+    not compute them.
     """
 
     output_field = SearchVectorField()
 
+    def __init__(self, column="search_document"):
+        super().__init__()
+        self.column = column
+
     def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.search_document", []
+        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.{self.column}", []
+
+
+def _contains(word):
+    return (Q(title_en__icontains=word) | Q(title_zh__icontains=word) | Q(summary_en__icontains=word)
+            | Q(summary_zh__icontains=word))
+
+
+def _all_contained(words):
+    """Each of `words` somewhere in the titles or summaries; no words: matches nothing."""
+    if not words:
+        return Q(pk__in=[])
+    condition = Q()
+    for word in words:
+        condition &= _contains(word)
+    return condition
 
 
 # The fields a reader's typed name is looked for in, per model (any language, pinyin, other spellings).
@@ -228,14 +257,20 @@ def named(model, text):
 def _named(model, text, name_fields):
     """The rows of `model` a reader means by `text`: the one whose slug it is, else those whose names contain it.
 
-    Links from delegate and company pages pass slugs; a typed name (any part, any of the name fields, any case)
-    may match several people. The slug test is a subquery, so the whole choice stays one lazy SQL query.
+    Links from delegate and company pages pass slugs; a typed name (any part, any of the name fields, any case,
+    traditional or simplified characters, pinyin with or without tones or spaces: "Léi Jūn", "lei jun",
+    "leijun") may match several people. The slug test is a subquery, so the whole choice stays one lazy query.
     """
     text = text.strip()
     by_slug = Q(slug=text)
     by_name = Q()
     for field in name_fields:
         by_name |= Q(**{f"{field}__icontains": text})
+    if simplified(text) != text:
+        by_name |= Q(name_zh__icontains=simplified(text))
+    typed_pinyin = plain_pinyin(text)
+    if len(typed_pinyin) >= 2 and not _CJK.search(text) and any(f.name == "pinyin_key" for f in model._meta.fields):
+        by_name |= Q(pinyin_key__contains=typed_pinyin)
     slug_taken = Exists(model.objects.filter(slug=text))
     return model.objects.filter(by_slug | (~slug_taken & by_name))
 

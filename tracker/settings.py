@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "proposals",
+    "proposals.meaning",
     "people",
     "django_tasks",
     "django_tasks_db",
@@ -403,6 +404,14 @@ FOLLOW_WEBHOOK_TIMEOUT = float(os.environ.get("FOLLOW_WEBHOOK_TIMEOUT", "10"))
 FOLLOW_WEBHOOK_FIRST_RETRY_SECONDS = float(os.environ.get("FOLLOW_WEBHOOK_FIRST_RETRY_SECONDS", "60"))
 FOLLOW_WEBHOOK_GIVE_UP_HOURS = float(os.environ.get("FOLLOW_WEBHOOK_GIVE_UP_HOURS", "24"))
 FOLLOW_WEBHOOK_ALLOW_HTTP = env_bool("FOLLOW_WEBHOOK_ALLOW_HTTP", default=DEBUG)
+
+# By meaning (proposals/meaning, docs/meaning.md): the embedding model behind similar proposals and search by
+# meaning. MEANING_MODEL=lexical chooses the lexical stand-in even where the model loads; MEANING_THREADS is
+# the model's threads per process (one: each worker embeds one short text at a time).
+MEANING = {
+    "MODEL": os.environ.get("MEANING_MODEL", "e5"),
+    "THREADS": int(os.environ.get("MEANING_THREADS", "1")),
+}
 
 LOGGING = {
     "version": 1,

@@ -160,3 +160,14 @@ class ProposalDetailOutput(ProposalOutput):
     sources = serializers.ListField(child=_link(), read_only=True)
     related = serializers.ListField(child=_link(), read_only=True, help_text="The same idea in other years.")
     timeline = StatusEventSerializer(many=True, read_only=True, help_text="Every status event, oldest first.")
+
+
+class SimilarProposalOutput(serializers.Serializer):
+    proposal = ProposalOutput(read_only=True)
+    score = serializers.FloatField(
+        read_only=True, help_text="Cosine similarity of the two texts' embeddings (1: the same). Compare scores "
+        "within one response: how high a score runs depends on the model.")
+
+
+class SimilarProposalsOutput(serializers.Serializer):
+    results = SimilarProposalOutput(many=True, read_only=True, help_text="Closest first.")

@@ -8,8 +8,10 @@ from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
 
 from proposals import services
+from proposals.meaning import similar
 from proposals.models import Proposal, StatusEvent
 from tracker.api import conditional
 from tracker.api.base import PlainDictListMixin, ResourceViewSet
@@ -25,6 +27,7 @@ from .serializers import (
     ProposalInputSerializer,
     ProposalListOutput,
     RecordStatusSerializer,
+    SimilarProposalsOutput,
     StatusEventSerializer,
 )
 
@@ -60,6 +63,35 @@ class SyncOrderingMixin:
         if chosen and chosen != SYNC_ORDERING:
             raise ValidationError({"ordering": [_("With updated_since the only ordering is updated_at.")]})
         return SYNC_ORDERING
+
+
+limit_parameter = OpenApiParameter(
+    "limit", OpenApiTypes.INT, description=f"How many proposals, 1 to {similar.MAX_LIMIT} (default 10).")
+SIMILAR_DESCRIPTION = (
+    "Ranked by the cosine similarity of text embeddings (multilingual-e5-small, computed on the server), so the "
+    "words need not be shared and either language finds the other. Published proposals only; suggested by the "
+    "tracker, not checked by an editor (the editors' links are the proposal's `related`). Where the model cannot "
+    "load, a lexical similarity (shared words and characters) stands in."
+)
+
+
+def _limit(request):
+    raw = request.query_params.get("limit", "10")
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= similar.MAX_LIMIT:
+        raise ValidationError({"limit": [_("Give a whole number from 1 to %(most)s.") % {"most": similar.MAX_LIMIT}]})
+    return limit
+
+
+def _similar_response(request, found):
+    """{"results": [{"proposal": …, "score": …}]} in the order found, proposals as the list shows them."""
+    fetch = representations.proposal_page_fetcher(Links(request))
+    by_id = {item["id"]: item for item in fetch(representations.proposal_values(
+        Proposal.objects.published().filter(pk__in=[pk for pk, _score in found])))}
+    return Response({"results": [{"proposal": by_id[pk], "score": score} for pk, score in found if pk in by_id]})
 
 
 include_parameter = OpenApiParameter(
@@ -124,6 +156,44 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
             serializer.is_valid(raise_exception=True)
             event = serializer.save()
         return StatusEventViewSet.as_response(request, event, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Proposals similar in meaning to a text", operation_id="proposals_similar_to_text",
+        description="The published proposals closest in meaning to `text`, in English or Chinese. "
+        + SIMILAR_DESCRIPTION,
+        parameters=[
+            OpenApiParameter("text", OpenApiTypes.STR, required=True,
+                             description="Words, a sentence or a whole proposal, in either language (at most 2,000 "
+                             "characters)."),
+            limit_parameter,
+        ],
+        responses=SimilarProposalsOutput,
+    )
+    @action(detail=False, methods=["get"], url_path="similar", pagination_class=None, filterset_class=None,
+            extra_query_params=("text", "limit"))
+    def similar_to_text(self, request):
+        self.filter_queryset(self.get_queryset())  # refuses parameters the action does not take
+        text = request.query_params.get("text", "").strip()
+        if not text:
+            raise ValidationError({"text": [_("Give the text to compare proposals with.")]})
+        if len(text) > 2000:
+            raise ValidationError({"text": [_("Give at most 2,000 characters.")]})
+        found = similar.to_text(text, limit=_limit(request), proposals=Proposal.objects.published())
+        return _similar_response(request, found)
+
+    @extend_schema(
+        summary="Proposals similar in meaning to this one", operation_id="proposals_similar_to_proposal",
+        description="The published proposals closest in meaning to this one, of any session or year (never itself)."
+        " " + SIMILAR_DESCRIPTION,
+        parameters=[limit_parameter], responses=SimilarProposalsOutput,
+    )
+    @action(detail=True, methods=["get"], url_path="similar", pagination_class=None, filterset_class=None,
+            extra_query_params=("limit",))
+    def similar_to_proposal(self, request, pk=None):
+        proposal = self.get_object()
+        found = similar.to_proposal(proposal, limit=_limit(request), proposals=Proposal.objects.published(),
+                                    min_band=None)
+        return _similar_response(request, found)
 
     @extend_schema(
         summary="Export proposals as CSV",

@@ -6,12 +6,14 @@ notice saying what was ignored.
 """
 
 from django import forms
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from people.models import Company, Delegate
 from proposals.bilingual import reader_prefers_chinese
 from proposals.lifecycle import Status
+from proposals.meaning import similar
 from proposals.models import Body, Proposal, Session, Theme
 from proposals.templatetags.reader import status_name
 
@@ -21,6 +23,10 @@ SORTS = {
     "title": (gettext_lazy("Title"), None),  # by the title in the reader's language, see sort_order()
 }
 RELEVANCE = "relevance"
+# Search by meaning: the proposals closest to the words typed, in either language (proposals/meaning), as many
+# as a reader reads through; the other filters apply, the words need not appear.
+MEANING = "meaning"
+MEANING_LIMIT = 100
 # Form fields whose typed text filter_by() reads as a name or a slug, and the argument that does so.
 NAMED_FILTERS = {"delegate": "delegate_named", "company": "company_named"}
 
@@ -64,7 +70,7 @@ class ProposalFilterForm(forms.Form):
         fields["kind"].choices = [("", anything), *Proposal.Kind.choices]
         sorts = [(key, label) for key, (label, _order) in SORTS.items()]
         if searching:
-            sorts.insert(0, (RELEVANCE, _("Relevance")))
+            sorts[:0] = [(RELEVANCE, _("Relevance")), (MEANING, _("Closeness in meaning"))]
         fields["sort"].choices = sorts
         self.named = {}  # field name -> the name of the delegate or company its slug chose
 
@@ -125,9 +131,15 @@ class ProposalFilterForm(forms.Form):
 def filtered_and_sorted(filters, sort):
     """The proposals the filters select, in the chosen order; a relevance sort ranks the text search itself."""
     text = filters.get("q", "")
+    others = {name: value for name, value in filters.items() if name != "q"}
     if sort == RELEVANCE and text.strip():
-        others = {name: value for name, value in filters.items() if name != "q"}
         return Proposal.objects.published().filter_by(**others).ranked(text)
+    if sort == MEANING and text.strip():
+        candidates = Proposal.objects.published().filter_by(**others)
+        found = similar.to_text(text, limit=MEANING_LIMIT, proposals=candidates)
+        order = Case(*(When(pk=pk, then=Value(rank)) for rank, (pk, _score) in enumerate(found)),
+                     default=Value(len(found)))
+        return Proposal.objects.filter(pk__in=[pk for pk, _score in found]).order_by(order, "-id")
     return sort_order(Proposal.objects.published().filter_by(**filters), sort)
 
 

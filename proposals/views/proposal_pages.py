@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals import charts, services
+from proposals.meaning import similar
 from proposals.models import Proposal, Sponsorship
 from tracker.caching import cached_piece
 
 from .cards import proposal_cards
-from .filtering import RELEVANCE, ProposalFilterForm, filtered_and_sorted
+from .filtering import MEANING, RELEVANCE, ProposalFilterForm, filtered_and_sorted
 from .pagination import COUNT_CAP, count_limit, paginate, requested_page
 
 # The most matches ranked by relevance; see _listed().
@@ -52,6 +53,8 @@ def _listed(filters, sort, page_number):
     Whether there are more is asked with a count capped just past the limit (1.6 ms), and that same count
     then serves the paginator.
     """
+    if sort == MEANING and filters.get("q", "").strip():
+        return filtered_and_sorted(filters, sort), None, False, None  # the closest few: no cap to speak of
     if not (sort == RELEVANCE and filters.get("q", "").strip()):
         if not filters:
             # The whole table: its size is one figure per data version, not a COUNT(*) per request.
@@ -102,6 +105,7 @@ def proposal_detail(request, pk, slug):
         "timeline": timeline, "milestone_rows": _first_of_each_milestone(rows),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
         "record_step_url": _record_step_url(request, proposal),
+        "similar": similar.for_page(proposal),
     })
 
 
