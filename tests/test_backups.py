@@ -70,7 +70,9 @@ digests = {}
 with connection.cursor() as cursor:
     for table in sorted(connection.introspection.table_names()):
         cursor.execute(f'SELECT * FROM "{table}"')
-        rows = sorted(repr(row) for row in cursor.fetchall())
+        # psycopg2 hands binary columns over as memoryview, whose repr is its address: compare the bytes.
+        rows = sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row))
+                      for row in cursor.fetchall())
         if table == "tracker_data_version":
             rows = [str(len(rows))]  # its version moves on at the restore, on purpose
         digests[table] = [len(rows), hashlib.sha256("\\n".join(rows).encode()).hexdigest()]
