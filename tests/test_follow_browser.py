@@ -119,5 +119,5 @@ def test_a_chinese_reader_follows_a_search_and_confirms_it(live_server, browser,
     assert "你已关注符合条件" in page.get_by_role("heading", level=1).inner_text()
     subscription = Subscription.objects.confirmed().get()
     assert (subscription.query, subscription.filters) == ("theme=5g&status=submitted",
-                                                          {"theme": "5g", "status": "submitted"})
+                                                          {"theme": ["5g"], "status": "submitted"})
     context.close()

@@ -95,7 +95,7 @@ def test_a_search_is_stored_as_the_lists_own_filters(client, world, django_captu
                           "query": "theme=5g&status=referred&delegate=lei-jun&q=satellite&page=3"})
     subscription = Subscription.objects.get()
     assert subscription.query == "q=satellite&theme=5g&status=referred&delegate=lei-jun"
-    assert subscription.filters == {"q": "satellite", "theme": "5g", "status": "referred",
+    assert subscription.filters == {"q": "satellite", "theme": ["5g"], "status": "referred",
                                     "delegate_named": "lei-jun"}
     assert "Words “satellite”" in mail.outbox[0].body
 

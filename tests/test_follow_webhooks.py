@@ -229,7 +229,7 @@ def test_a_client_registers_and_gets_its_secret_once_and_an_administrator_approv
     assert registered.secret in done.content.decode() and "no-store" in done["Cache-Control"]
     assert not registered.approved and registered.event_types == ["status_event", "reply_overdue"]
     assert (registered.query, registered.filters) == ("theme=5g&status=referred",
-                                                      {"theme": "5g", "status": "referred"})
+                                                      {"theme": ["5g"], "status": "referred"})
 
     admin = User.objects.create_superuser("admin", password="admin-password")
     client.force_login(admin)

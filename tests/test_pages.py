@@ -152,8 +152,11 @@ def test_filters_survive_paging(client, world):
     ({"page": "99999"}, "There is no page 99999"),
     ({"page": "-3"}, "Pages start at 1"),
     ({"theme": "no-such-theme"}, "is not a known theme"),
-    ({"sort": "sideways"}, "is not a known sort by"),
-    ({"status": "lost"}, "is not a known status"),
+    ({"sort": "sideways"}, "“sideways” is not a known sort order, so the usual order is used."),
+    ({"status": "lost"}, "“lost” is not a known status, so that filter was left out."),
+    ({"kind": "poem"}, "“poem” is not a known kind of proposal, so that filter was left out."),
+    ({"session": "npc-2030"}, "“npc-2030” is not a known session, so that filter was left out."),
+    ({"body": "senate"}, "“senate” is not a known body, so that filter was left out."),
 ])
 def test_bad_list_parameters_show_the_list_with_a_notice(client, world, params, notice):
     response = client.get(reverse("proposals:proposal_list"), params)
@@ -161,6 +164,31 @@ def test_bad_list_parameters_show_the_list_with_a_notice(client, world, params, 
     page = text_of(response)
     assert notice in page
     assert "Satellite internet in the plan" in page
+
+
+def test_a_search_longer_than_the_box_is_cut_at_a_word_and_still_searched(client, world):
+    words = "satellite " + "internet " * 40
+    page = text_of(client.get(reverse("proposals:proposal_list"), {"q": words}))
+    assert "Only the first 200 characters of “Words” were used." in page
+    assert "is not a known" not in page
+    assert "Satellite internet in the plan" in page and "Disaster warning on phones" not in page
+
+
+def test_a_nul_in_a_search_is_dropped_and_the_rest_searched(client, world):
+    page = text_of(client.get(reverse("proposals:proposal_list"), {"q": "satel\x00lite"}))
+    assert "Satellite internet in the plan" in page and "Disaster warning on phones" not in page
+
+
+def test_repeated_themes_combine_and_unknown_ones_are_named(client, world):
+    other = factories.theme(slug="health", name_en="Health")
+    factories.proposal(session=world["session"], title_en="Clinics online", themes=[other])
+    factories.proposal(session=world["session"], title_en="Schools online", themes=[other])
+    page = text_of(client.get(reverse("proposals:proposal_list") + "?theme=5g&theme=health&theme=nope"))
+    assert "Schools online" in page and "Satellite internet in the plan" in page
+    assert "“nope” is not a known theme" in page and "4 proposals" in page
+    assert "5G, Health" in page  # the filters in use, in words
+    selected = page.split('name="theme"')[1].split("</select>")[0]
+    assert selected.count(" selected") == 2
 
 
 def test_search_ranks_title_matches_first(client, world):

@@ -173,13 +173,22 @@ def many(many_rows, world):
     return world
 
 
-def test_list_counts_stop_at_the_cap_and_say_so(client, many, monkeypatch):
-    monkeypatch.setattr("proposals.views.proposal_pages.COUNT_CAP", 10)
+def test_filtered_lists_give_their_exact_count_and_every_page(client, many):
     page = listed(client, session="npc-2020")
-    assert "50+ proposals" in page  # counted one page and one row: there is a next page
-    assert "Page 1</span>" in page and 'rel="next"' in page
+    assert "62 proposals" in page and "+" not in page.split("result-count")[1][:200]
+    assert "Page 1 of 2" in page and 'rel="next"' in page and ">Last<" in page
     page = listed(client, session="npc-2020", page=2)
-    assert "62 proposals" in page and "Page 2 of 2" in page
+    assert "62 proposals" in page and "Page 2 of 2" in page and ">First<" in page
+
+
+def test_a_filtered_count_is_kept_until_the_next_write(client, many):
+    listed(client, session="npc-2020")
+    # Another page of the same list counts nothing: its total is kept for this data version.
+    with CaptureQueriesContext(connection) as queries:
+        listed(client, session="npc-2020", page=2)
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+    factories.proposal(session=many["session"], title_en="One more")
+    assert "63 proposals" in listed(client, session="npc-2020")
 
 
 def test_the_unfiltered_list_shows_the_whole_total(client, many):

@@ -25,7 +25,7 @@ def parse_search(params):
     filters, notices = form.valid_filters()
     kept = [(name, form.cleaned_data[name]) for name in form.fields
             if name != "sort" and form.cleaned_data.get(name)]
-    return urlencode(kept), filters, notices
+    return urlencode(kept, doseq=True), filters, notices
 
 
 class FollowForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from people.models import Company, Delegate
+from proposals.bilingual import listed
 from proposals.lifecycle import Status
 from proposals.models import Body, Proposal, Session, Theme
 from proposals.templatetags.reader import status_name
@@ -39,8 +40,9 @@ def describe_search(filters):
         elif name == "kind":
             shown = Proposal.Kind(value).label if value in Proposal.Kind.values else value
         elif name in NAMED_BY_SLUG:
-            record = NAMED_BY_SLUG[name].objects.filter(slug=value).first()
-            shown = record.name if record is not None else f"“{value}”"
+            slugs = value if isinstance(value, list) else [value]  # themes combine; older searches hold one
+            names = {record.slug: record.name for record in NAMED_BY_SLUG[name].objects.filter(slug__in=slugs)}
+            shown = listed(names.get(slug, f"“{slug}”") for slug in slugs)
         else:
             shown = f"“{value}”"
         parts.append((label, shown))

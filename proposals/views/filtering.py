@@ -5,13 +5,16 @@ Values the site does not know (an unknown theme) never raise: the list is shown 
 notice saying what was ignored.
 """
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.http import QueryDict
 from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from people.models import Company, Delegate
-from proposals.bilingual import reader_prefers_chinese
+from proposals.bilingual import listed, reader_prefers_chinese
 from proposals.lifecycle import Status
 from proposals.meaning import similar
 from proposals.models import Body, Proposal, Session, Theme
@@ -27,6 +30,18 @@ RELEVANCE = "relevance"
 # as a reader reads through; the other filters apply, the words need not appear.
 MEANING = "meaning"
 MEANING_LIMIT = 100
+# Typed text past this many characters is cut at a word (a paste of a whole paragraph still searches).
+LONGEST_TEXT = 200
+TYPED = ("q", "delegate", "company")
+# What the list says of a value it does not know, field by field, so each notice reads as a sentence.
+UNKNOWN = {
+    "theme": gettext_lazy("“%(value)s” is not a known theme, so that filter was left out."),
+    "status": gettext_lazy("“%(value)s” is not a known status, so that filter was left out."),
+    "session": gettext_lazy("“%(value)s” is not a known session, so that filter was left out."),
+    "body": gettext_lazy("“%(value)s” is not a known body, so that filter was left out."),
+    "kind": gettext_lazy("“%(value)s” is not a known kind of proposal, so that filter was left out."),
+    "sort": gettext_lazy("“%(value)s” is not a known sort order, so the usual order is used."),
+}
 # Form fields whose typed text filter_by() reads as a name or a slug, and the argument that does so.
 NAMED_FILTERS = {"delegate": "delegate_named", "company": "company_named"}
 
@@ -43,27 +58,29 @@ class ProposalFilterForm(forms.Form):
     few hundred kilobytes, most of the time spent rendering them.
     """
 
-    q = forms.CharField(label=gettext_lazy("Words"), required=False, max_length=200)
-    theme = forms.ChoiceField(label=gettext_lazy("Theme"), required=False)
+    q = forms.CharField(label=gettext_lazy("Words"), required=False)
+    theme = forms.MultipleChoiceField(label=gettext_lazy("Theme"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     session = forms.ChoiceField(label=gettext_lazy("Session"), required=False)
     body = forms.ChoiceField(label=gettext_lazy("Body"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     delegate = forms.CharField(
-        label=gettext_lazy("Delegate"), required=False, max_length=200,
+        label=gettext_lazy("Delegate"), required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     company = forms.CharField(
-        label=gettext_lazy("Company"), required=False, max_length=200,
+        label=gettext_lazy("Company"), required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False)
 
     def __init__(self, data, *, searching=False):
+        if not isinstance(data, QueryDict):
+            data = QueryDict(urlencode(data, doseq=True))
         super().__init__(data)
         anything = _("Any")
         fields = self.fields
-        fields["theme"].choices = _choices(Theme.objects.only("slug", "name_en", "name_zh"), anything)
+        fields["theme"].choices = _choices(Theme.objects.only("slug", "name_en", "name_zh"), anything)[1:]
         fields["status"].choices = [("", anything), *((s, status_name(s)) for s in Status.values)]
         fields["session"].choices = _choices(Session.objects.only("slug", "name_en", "name_zh"), anything)
         fields["body"].choices = _choices(Body.objects.only("slug", "name_en", "name_zh"), anything)
@@ -75,14 +92,28 @@ class ProposalFilterForm(forms.Form):
         self.named = {}  # field name -> the name of the delegate or company its slug chose
 
     def valid_filters(self):
-        """The filters that make sense (as filter_by() arguments), and notices naming those left out."""
-        self.is_valid()
+        """The filters that make sense (as filter_by() arguments), and notices naming those left out.
+
+        Several themes combine (a proposal on any of them); unknown ones are left out one by one. Typed
+        text longer than LONGEST_TEXT is cut at a word, with a notice, rather than refused.
+        """
+        self.data = self.data.copy()
         notices = []
+        for name in TYPED:
+            text = " ".join(self.data.get(name, "").split())
+            if len(text) > LONGEST_TEXT:
+                text = shortened(text)
+                notices.append(cut_notice(self.fields[name].label))
+            self.data[name] = text
+        known_themes = {value for value, _label in self.fields["theme"].choices}
+        themes = self.data.getlist("theme")
+        for value in themes:
+            if value and value not in known_themes:
+                notices.append(UNKNOWN["theme"] % {"value": value[:100]})
+        self.data.setlist("theme", [value for value in themes if value and value in known_themes])
+        self.is_valid()
         for name in self.errors:
-            notices.append(
-                _("“%(value)s” is not a known %(field)s, so that filter was left out.")
-                % {"value": self.data.get(name, "")[:100], "field": str(self.fields[name].label).lower()}
-            )
+            notices.append(UNKNOWN[name] % {"value": self.data.get(name, "")[:100]})
         filters = {}
         for name, value in self.cleaned_data.items():
             if value and name != "sort":
@@ -101,7 +132,6 @@ class ProposalFilterForm(forms.Form):
                 self.named[name] = chosen.name
         if self.named:
             # Only what the fields render changes; cleaned_data keeps the slug the list was filtered by.
-            self.data = self.data.copy()
             for name, shown in self.named.items():
                 self.data[name] = shown
 
@@ -122,10 +152,23 @@ class ProposalFilterForm(forms.Form):
                 label = f"“{value}”"
             elif name in NAMED_FILTERS:
                 label = self.named.get(name) or f"“{value}”"
+            elif name == "theme":
+                names = dict(self.fields[name].choices)
+                label = listed(names.get(slug, slug) for slug in value)
             else:
                 label = dict(self.fields[name].choices).get(value, value)
             shown.append((self.fields[name].label, label))
         return shown
+
+
+def shortened(text, limit=LONGEST_TEXT):
+    """The text cut to `limit` characters, at the last space before it when there is one."""
+    return text[:limit].rsplit(" ", 1)[0] or text[:limit]
+
+
+def cut_notice(label):
+    return _("Only the first %(count)s characters of “%(field)s” were used.") % {
+        "count": LONGEST_TEXT, "field": label}
 
 
 def filtered_and_sorted(filters, sort):

@@ -10,16 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals import charts, services
+from proposals.templatetags.reader import number
 from proposals.meaning import similar
 from proposals.models import Proposal, Sponsorship
 from tracker.caching import cached_piece
 
 from .cards import proposal_cards
 from .filtering import MEANING, RELEVANCE, ProposalFilterForm, filtered_and_sorted
-from .pagination import COUNT_CAP, count_limit, paginate, requested_page
+from .pagination import paginate
 
 # The most matches ranked by relevance; see _listed().
-RANK_LIMIT = COUNT_CAP
+RANK_LIMIT = 1000
 
 
 def proposal_list(request):
@@ -27,13 +28,11 @@ def proposal_list(request):
     form = ProposalFilterForm(request.GET, searching=searching)
     filters, notices = form.valid_filters()
     sort = form.chosen_sort()
-    queryset, count, capped, sort_notice = _listed(filters, sort, requested_page(request)[0])
+    queryset, count, sort_notice = _listed(filters, sort)
     if sort_notice:
         sort = "changed"
         notices.append(sort_notice)
-    page, page_notice = paginate(
-        request, queryset.with_related(), count=count, count_cap=COUNT_CAP if capped else None
-    )
+    page, page_notice = paginate(request, queryset.with_related(), count=count)
     if page_notice:
         notices.append(page_notice)
     return render(request, "proposals/proposal_list.html", {
@@ -42,35 +41,35 @@ def proposal_list(request):
     })
 
 
-def _listed(filters, sort, page_number):
-    """(proposals in order, their count if already known, whether counts stop at COUNT_CAP, a notice if
-    the relevance order was given up).
+def _listed(filters, sort):
+    """(proposals in order, their exact count or None for the paginator to count, a notice if the relevance
+    order was given up).
 
     Ranking by relevance scores and sorts every match: about 50 ms of PostgreSQL time for a word in half of
     100,000 proposals, against 0.4 ms to walk the recency index until a page is full. A word that common
     says little about which proposal is best, so past RANK_LIMIT matches the list keeps recency order and
     says so; rarer words (or a word with filters) are ranked, which costs a few ms for up to RANK_LIMIT rows.
-    Whether there are more is asked with a count capped just past the limit (1.6 ms), and that same count
-    then serves the paginator.
     """
-    if sort == MEANING and filters.get("q", "").strip():
-        return filtered_and_sorted(filters, sort), None, False, None  # the closest few: no cap to speak of
-    if not (sort == RELEVANCE and filters.get("q", "").strip()):
-        if not filters:
-            # The whole table: its size is one figure per data version, not a COUNT(*) per request.
-            return filtered_and_sorted(filters, sort), cached_piece("proposal-count", compute=_count_all), False, None
-        return filtered_and_sorted(filters, sort), None, True, None
-    matches = Proposal.objects.published().filter_by(**filters)
-    count = matches[:count_limit(page_number, COUNT_CAP)].count()
-    if count > RANK_LIMIT:
+    text = filters.get("q", "").strip()
+    if sort == MEANING and text:
+        return filtered_and_sorted(filters, sort), None, None  # the closest few: counted in one small query
+    count = matching_count(filters)
+    if sort == RELEVANCE and text and count > RANK_LIMIT:
         notice = _("More than %(limit)s proposals match, so they are listed by last status change; "
-                   "add words or filters to rank them by relevance.") % {"limit": f"{RANK_LIMIT:,}"}
-        return filtered_and_sorted(filters, "changed"), count, True, notice
-    return filtered_and_sorted(filters, sort), count, True, None
+                   "add words or filters to rank them by relevance.") % {"limit": number(RANK_LIMIT)}
+        return filtered_and_sorted(filters, "changed"), count, notice
+    return filtered_and_sorted(filters, sort), count, None
 
 
-def _count_all():
-    return Proposal.objects.published().count()
+def matching_count(filters):
+    """How many published proposals the filters select, exactly, counted once per data version and filter set.
+
+    A COUNT over a common filter at 100,000 proposals costs tens of milliseconds (docs/architecture.md has the
+    figures); readers paging through a list, and the many who open the same popular lists, share one.
+    """
+    key = urlencode(sorted(filters.items()), doseq=True)
+    return cached_piece("proposal-count", key,
+                        compute=lambda: Proposal.objects.published().filter_by(**filters).count())
 
 
 def proposal_detail(request, pk, slug):

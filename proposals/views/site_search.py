@@ -13,16 +13,17 @@ from proposals.models import Authority, Proposal, Theme
 from proposals.querysets import named
 
 from .cards import proposal_cards
+from .filtering import LONGEST_TEXT as LONGEST_QUERY
+from .filtering import shortened
 
 SHOWN = 10
-LONGEST_QUERY = 200
 
 
 def site_search(request):
     text = " ".join(request.GET.get("q", "").split())
     notices = []
     if len(text) > LONGEST_QUERY:
-        text = text[:LONGEST_QUERY].rsplit(" ", 1)[0] or text[:LONGEST_QUERY]
+        text = shortened(text, LONGEST_QUERY)
         notices.append(_long_notice())
     context = {"q": text, "notices": notices, "words": text.split()}
     if text:
