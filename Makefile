@@ -27,6 +27,19 @@ run: seed
 	@echo
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The 2020 data beside 3,000 synthetic proposals with whole timelines (referrals, replies, grades, overdue
+# replies), in a database of its own, every page marked as a demo (TRACKER_DEMO). Made anew on each run.
+DEMO_ENV := DJANGO_DEBUG=true TRACKER_DEMO=true DATABASE_URL=sqlite:///$(CURDIR)/demo.sqlite3
+.PHONY: demo
+demo: $(BIN)/.installed
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py load_seed
+	$(DEMO_ENV) $(BIN)/python manage.py seed_synthetic --proposals 3000 --force --clear
+	@echo
+	@echo "Two Sessions Tracker, demo with synthetic proposals: http://127.0.0.1:8000/"
+	@echo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
 # Installs Debian's chromium for the browser tests first if it is missing and this is root with apt-get; without
 # it those tests are skipped, saying so (TRACKER_REQUIRE_BROWSER=1 makes that a failure, as in .ci/run).
 test: $(BIN)/.installed

@@ -5,7 +5,7 @@ Drawn on the server so the pages stay fast and complete without JavaScript. Each
 a table), so nothing is only in the picture.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -80,13 +80,12 @@ _ENDINGS = {Status.WITHDRAWN, Status.NOT_FILED}
 
 @dataclass
 class TimelineRow:
-    """One station on the drawn timeline: an event, or a milestone the proposal did not reach."""
+    """One station of a timeline: an event, or a milestone the proposal did not reach."""
 
     status: str
     event: object = None
     state: str = "reached"  # reached, skipped (passed over), ahead (may still come), never (the proposal ended)
     overdue: bool = False
-    details: list = field(default_factory=list)
 
     @property
     def is_milestone(self):
@@ -94,7 +93,7 @@ class TimelineRow:
 
 
 def timeline_rows(events, overdue_event_ids=()):
-    """The stations to draw, in order: every event, with unreached milestones placed where they would be."""
+    """The stations in order: every event, with unreached milestones placed where they would be."""
     reached = {event.status for event in events}
     unreached = [(index, status) for index, status in enumerate(MILESTONES) if status not in reached]
     ended = any(event.status in _ENDINGS for event in events)
@@ -108,97 +107,8 @@ def timeline_rows(events, overdue_event_ids=()):
     return rows
 
 
-def _event_line(event):
-    """The small print under an event: its date and the details that matter for its status."""
-    day = event.date.isoformat()
-    parts = [_("about %(date)s") % {"date": day} if event.date_approximate else day]
-    if event.authority_id:
-        authority = event.authority
-        parts.append(authority.abbreviation or authority.name)
-    if event.handling_role:
-        parts.append(str(event.get_handling_role_display()).split(" (")[0])
-    if event.reply_grade:
-        parts.append(_("grade %(grade)s") % {"grade": event.reply_grade})
-    if event.verdict:
-        parts.append(str(event.get_verdict_display()))
-    if event.adopted_in:
-        parts.append(event.adopted_in)
-    return " · ".join(parts)
-
-
 def _shorten(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_STATE_WORDS = {
-    "skipped": lambda: _("not recorded"),
-    "ahead": lambda: _("not yet"),
-    "never": lambda: _("not reached"),
-}
-
-
-def timeline_svg(rows, *, title, overdue_since=None):
-    """A vertical road: filled stations for what happened (each dated), hollow ones for milestones not reached."""
-    width, left, text_x = 400, 20, 44
-    heights = [58 if row.event else 46 for row in rows]
-    if overdue_since:
-        heights.append(46)
-    total = sum(heights) + 16
-    last_event = max((i for i, row in enumerate(rows) if row.event), default=-1)
-
-    shapes, y = [], 24
-    centres = []
-    for height in heights:
-        centres.append(y)
-        y += height
-    # The road: solid as far as the proposal travelled, dashed beyond.
-    if len(centres) > 1:
-        travelled = centres[max(last_event, 0)]
-        shapes.append(format_html(
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" class="tl-road"/>', left, centres[0], left, travelled))
-        if centres[-1] > travelled:
-            shapes.append(format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" class="tl-road tl-road--ahead"/>',
-                left, travelled, left, centres[-1]))
-
-    descriptions = []
-    for row, cy in zip(rows, centres, strict=False):
-        name = status_name(row.status)
-        if row.event:
-            radius = 10 if row.is_milestone else 6
-            shapes.append(format_html(
-                '<circle cx="{}" cy="{}" r="{}" fill="{}" class="tl-dot"/>', left, cy, radius, colour(row.status)))
-            line = _event_line(row.event)
-            overdue = format_html(
-                ' <tspan class="tl-overdue">{}</tspan>', _("reply overdue")) if row.overdue else ""
-            shapes.append(format_html(
-                '<text x="{}" y="{}" class="tl-label">{}{}</text>'
-                '<text x="{}" y="{}" class="tl-small">{}</text>',
-                text_x, cy + 5, name, overdue, text_x, cy + 25, _shorten(line, 44)))
-            descriptions.append(labelled(name, line) + (aside(_("reply overdue")) if row.overdue else ""))
-        else:
-            state = _STATE_WORDS[row.state]()
-            shapes.append(format_html(
-                '<circle cx="{}" cy="{}" r="9" class="tl-dot tl-dot--{}"/>', left, cy, row.state))
-            shapes.append(format_html(
-                '<text x="{}" y="{}" class="tl-label tl-label--muted">{} <tspan class="tl-small">{}</tspan></text>',
-                text_x, cy + 5, name, state))
-            descriptions.append(labelled(name, state))
-    if overdue_since:
-        cy = centres[-1]
-        shapes.append(format_html(
-            '<path d="M{} {} l9 16 h-18 z" class="tl-warning"/>', left, cy - 10))
-        warning = _("Reply overdue since %(date)s") % {"date": overdue_since.isoformat()}
-        shapes.append(format_html(
-            '<text x="{}" y="{}" class="tl-label tl-overdue">{}</text>', text_x, cy + 5, warning))
-        descriptions.append(warning)
-
-    return format_html(
-        '<svg class="timeline-svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'aria-labelledby="tl-title tl-desc" xmlns="http://www.w3.org/2000/svg">'
-        '<title id="tl-title">{title}</title><desc id="tl-desc">{desc}</desc>{shapes}</svg>',
-        w=width, h=total, title=title, desc=clauses(descriptions), shapes=mark_safe("".join(shapes)),
-    )
 
 
 @dataclass

@@ -134,8 +134,9 @@ def test_reader_follows_a_proposal_switches_language_and_subscribes(live_server,
     assert page.get_by_role("img", name="Proposals on 5G by status, per session year").is_visible()
 
     page.get_by_role("link", name="Use 5G to close the education gap between urban and rural areas").click()
-    timeline = page.get_by_role("img", name="Timeline of “Use 5G to close the education gap")
-    assert timeline.is_visible()
+    stages = page.get_by_role("list", name="Stages")
+    assert stages.is_visible() and stages.get_by_role("listitem").count() == 7
+    assert "Replied" in stages.locator("[aria-current=step]").inner_text()
     assert page.locator(".event").count() == 5
     assert "B: being solved or planned" in page.locator(".events").inner_text()
 

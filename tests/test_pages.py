@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal
@@ -98,24 +99,30 @@ def test_unknown_theme_is_a_404_page(client, world):
     assert "Page not found" in text_of(response)
 
 
-def test_proposal_page_shows_the_timeline_drawn_and_listed(client, world):
+def test_proposal_page_shows_its_stages_once_and_then_the_dated_events(client, world):
     proposal = world["answered"]
     page = text_of(client.get(proposal.get_absolute_url()))
-    assert '<svg class="timeline-svg"' in page and 'id="tl-title"' in page
+    assert "<svg" not in page.split('class="timeline"')[1].split("</section>")[0]  # drawn once, as the track
+    track = page.split('class="stage-track"')[1].split("</ol>")[0]
+    assert track.count('class="stage ') == 7 and 'aria-current="step"' in track
+    current = track.split('aria-current="step"')[1].split("</li>")[0]
+    assert "Replied" in current and "2020-09-01" in current  # where it stands: the last milestone reached
+    assert "still to come" in track  # what is left: closed, adopted, implemented
+    assert "replied 2020-09-01, 62 days after referral" in page
     for day in ("2020-05-22", "2020-07-01", "2020-09-01", "2020-09-20"):
         assert day in page
-    assert "MIIT" in page and "Lead" in page  # referral: the authority and its role
+    assert "Ministry of Industry and Information Technology" in page and "Lead" in page  # the authority, its role
     assert "B: being solved or planned" in page  # the reply's grade
     assert "Satisfied" in page  # the proposer's verdict
-    assert "not yet" in page  # milestones not reached (closed, adopted, implemented)
     assert "卫星互联网纳入规划" in page  # the other language alongside
     assert "Tech founders at the Two Sessions" in page  # every event's source
 
 
 def test_overdue_reply_is_marked_on_the_proposal_and_the_authority(client, world):
     page = text_of(client.get(world["waiting"].get_absolute_url()))
-    assert "Reply overdue since 2020-11-03" in page
-    assert 'class="tl-overdue"' in page
+    late = (timezone.localdate() - D(2020, 11, 3)).days
+    assert f"Reply overdue since 2020-11-03, by {late:,} days" in page
+    assert f'<strong class="overdue">overdue by {late:,} days</strong>' in page  # on the referral it concerns
     authorities = text_of(client.get(reverse("proposals:authority_list")))
     assert '<strong class="overdue">1</strong>' in authorities
     detail = text_of(client.get(world["authority"].get_absolute_url()))

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.context_processors.demo",
             ],
         },
     },
@@ -170,6 +171,9 @@ else:
     raise ImproperlyConfigured(f"CACHE_URL must start with redis://, locmem:// or dummy://, not {CACHE_URL!r}")
 
 # Whole responses to anonymous GET/HEAD, keyed on the data version (tracker/middleware.py); off while developing.
+# `make demo`: the 2020 data beside synthetic proposals; every page says so (templates/base.html).
+TRACKER_DEMO = env_bool("TRACKER_DEMO")
+
 RESPONSE_CACHE = env_bool("DJANGO_RESPONSE_CACHE", default=not DEBUG)
 RESPONSE_CACHE_SECONDS = int(os.environ.get("DJANGO_RESPONSE_CACHE_SECONDS", "600"))
 RESPONSE_CACHE_EXEMPT = ["/__bench__/", "/healthz"]

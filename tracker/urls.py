@@ -1,7 +1,9 @@
 import os
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from tracker.health import healthz
 
@@ -13,6 +15,8 @@ handler500 = "tracker.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links to; the site's icon answers it.
+    path("favicon.ico", RedirectView.as_view(url=static("img/icon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tracker.api.urls")),

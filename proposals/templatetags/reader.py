@@ -6,6 +6,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from proposals import bilingual, lifecycle
@@ -48,13 +49,14 @@ def status_badge(status):
 
 @register.simple_tag
 def progress(status):
-    """A small row of steps showing how far along the main road a proposal got; the text beside it says it too."""
+    """A small row of steps showing how far along the main road a proposal got, labelled in words."""
     reached = milestones_reached(status)
     steps = format_html_join(
         "", '<span class="progress__step{}"></span>',
         ((" progress__step--done" if index < reached else "",) for index in range(len(MILESTONES))),
     )
-    return format_html('<span class="progress" aria-hidden="true">{}</span>', steps)
+    label = _("Stage %(reached)s of %(stages)s") % {"reached": reached, "stages": len(MILESTONES)}
+    return format_html('<span class="progress" role="img" aria-label="{}" title="{}">{}</span>', label, label, steps)
 
 
 @register.filter

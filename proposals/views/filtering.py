@@ -8,8 +8,8 @@ notice saying what was ignored.
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import QueryDict
 from django.db.models import Case, Value, When
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 

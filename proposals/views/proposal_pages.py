@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals import charts, services
-from proposals.templatetags.reader import number
 from proposals.meaning import similar
 from proposals.models import Proposal, Sponsorship
+from proposals.templatetags.reader import number
 from tracker.caching import cached_piece
 
 from .cards import proposal_cards
@@ -93,15 +93,15 @@ def proposal_detail(request, pk, slug):
     by_id = {event.pk: event for event in events}
     for event in events:  # each event's settling event is on this same timeline: no query per event
         event.reply_settled_by = by_id.get(event.reply_settled_by_id)
+        _elapsed(event, today)
     overdue_ids = {event.pk for event in events if event.is_overdue(today)}
     overdue_since = proposal.reply_due_on if proposal.is_overdue(today) else None
     rows = charts.timeline_rows(events, overdue_ids)
-    timeline = charts.timeline_svg(
-        rows, title=_("Timeline of “%(title)s”") % {"title": proposal.title}, overdue_since=overdue_since
-    )
+    stages = _first_of_each_milestone(rows)
     return render(request, "proposals/proposal_detail.html", {
         "proposal": proposal, "events": events, "overdue_ids": overdue_ids, "overdue_since": overdue_since,
-        "timeline": timeline, "milestone_rows": _first_of_each_milestone(rows),
+        "overdue_days": (today - overdue_since).days if overdue_since else None,
+        "stages": stages, "current_stage": _current_stage(stages),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
         "record_step_url": _record_step_url(request, proposal),
         "similar": similar.for_page(proposal),
@@ -121,8 +121,21 @@ def _record_step_url(request, proposal):
     return f"{form}?{urlencode({'next': request.get_full_path()})}"
 
 
+def _elapsed(event, today):
+    """The spans a reader asks about, in days: how long the reply took, or how late it is."""
+    settled = event.reply_settled_by
+    event.days_to_reply = (settled.date - event.date).days if settled and settled.status == "replied" else None
+    event.days_overdue = (today - event.reply_due_on).days if event.is_overdue(today) else None
+
+
+def _current_stage(stages):
+    """The last milestone reached: where the proposal stands on the track."""
+    reached = [row.status for row in stages if row.event]
+    return reached[-1] if reached else None
+
+
 def _first_of_each_milestone(rows):
-    """One entry per milestone for the text summary: when it was first reached, or why not."""
+    """One entry per milestone for the stage track: when it was first reached, or why not."""
     seen, firsts = set(), []
     for row in rows:
         if row.is_milestone and row.status not in seen:
