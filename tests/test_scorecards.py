@@ -105,3 +105,44 @@ def test_an_authority_page_shows_its_scorecard_per_session(client, history, monk
     assert '<span class="stats__number">33%</span> on time' in page
     assert '<span class="stats__number">91.5 days</span> median to reply' in page
     assert "Per session" in page and history["s2020"].name in page
+
+
+def test_the_api_gives_the_same_figures_for_one_session_or_all(client, history, monkeypatch,
+                                                               django_assert_max_num_queries):
+    monkeypatch.setattr("proposals.scorecards.timezone.localdate", lambda: TODAY)
+    with django_assert_max_num_queries(12):
+        answer = client.get("/api/v1/scorecards/", {"session": history["s2020"].slug})
+    assert answer.status_code == 200 and answer["ETag"]
+    body = answer.json()
+    assert body["session"] == history["s2020"].slug and body["sort"] == "overdue"
+    rows = {row["authority"]["slug"]: row for row in body["results"]}
+    miit = rows["miit"]
+    assert (miit["referrals"], miit["owing"], miit["replied"], miit["replied_on_time"], miit["judged"]) == \
+        (4, 4, 2, 1, 3)
+    assert miit["on_time_share"] == pytest.approx(1 / 3) and miit["median_days_to_reply"] == 91.5
+    assert (miit["overdue"], miit["rehandlings"]) == (1, 1)
+    assert miit["grades"] == {"A": 1, "B": 1, "C": 1, "D": 0}
+    assert miit["verdicts"] == {"satisfied": 1, "basically_satisfied": 0, "dissatisfied": 1}
+    assert rows["ndrc"]["on_time_share"] is None  # co-handling only: nothing owed in 2020
+    every = client.get("/api/v1/scorecards/", {"sort": "median"}).json()
+    assert [row["authority"]["slug"] for row in every["results"]] == ["ndrc", "miit"]
+    assert every["results"][0]["median_days_to_reply"] == 31
+    again = client.get("/api/v1/scorecards/", {"sort": "median"}, HTTP_IF_NONE_MATCH=answer["ETag"])
+    assert again.status_code == 200  # another request's ETag: not this list's
+
+
+@pytest.mark.parametrize("params, field, words", [
+    ({"session": "npc-2030"}, "session", "No session npc-2030."),
+    ({"sort": "sideways"}, "sort", "is not a sort"),
+    ({"page": "2"}, "page", "Unknown parameter"),
+])
+def test_the_api_names_a_bad_parameter(client, history, params, field, words):
+    answer = client.get("/api/v1/scorecards/", params)
+    assert answer.status_code == 400 and words in answer.json()[field][0]
+
+
+def test_the_scorecards_are_open_to_anonymous_clients_in_the_schema(client, db):
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/scorecards/"]["get"]
+    assert "security" not in operation and "security" not in schema  # no padlock: no credentials asked for
+    assert {parameter["name"] for parameter in operation["parameters"]} >= {"session", "sort"}

@@ -7,6 +7,7 @@ from rest_framework.reverse import reverse
 
 from people.api import CompanyViewSet, DelegateViewSet
 from proposals.api import reference
+from proposals.api.scorecards import ScorecardList
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
 
 from .exceptions import not_found
@@ -19,6 +20,7 @@ class APIRoot(routers.APIRootView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        response.data["scorecards"] = reverse("api:scorecards", request=request)
         response.data["schema"] = reverse("api:schema", request=request)
         response.data["docs"] = reverse("api:docs", request=request)
         return response
@@ -43,6 +45,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from its own URL: the site's CSP runs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("scorecards/", ScorecardList.as_view(), name="scorecards"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]
