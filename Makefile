@@ -42,9 +42,15 @@ demo: $(BIN)/.installed
 
 # Installs Debian's chromium for the browser tests first if it is missing and this is root with apt-get; without
 # it those tests are skipped, saying so (TRACKER_REQUIRE_BROWSER=1 makes that a failure, as in .ci/run).
-test: $(BIN)/.installed
+test: $(BIN)/.installed tests/a11y/node_modules/.installed
 	@sh tests/install_chromium.sh
 	$(BIN)/pytest
+
+# The page checkers (axe-core, the Nu Html Checker) at the versions tests/a11y/package-lock.json pins; without npm
+# the page-check tests skip, saying how to run them.
+tests/a11y/node_modules/.installed: tests/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the page checks (axe, Nu Html Checker) will be skipped"; fi
 
 # Production: DEBUG off, gunicorn (tracker/gunicorn.conf.py), static files by whitenoise. Needs DJANGO_SECRET_KEY,
 # DJANGO_ALLOWED_HOSTS and DATABASE_URL in the environment; see "Production" in README.md.

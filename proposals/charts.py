@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .bilingual import aside, clauses, labelled, listed
 from .lifecycle import MILESTONES, ROAD_POSITION, Status
@@ -241,8 +241,8 @@ def share_bars_svg(rows, *, title, chart_id):
 
 
 STAGE_NAMES = {
-    "proposed": _lazy("Proposed"), "filing": _lazy("Filed or merged"), "handling": _lazy("Being handled"),
-    "concluded": _lazy("Concluded"), "ended": _lazy("Withdrawn or not filed"),
+    "proposed": gettext_lazy("Proposed"), "filing": gettext_lazy("Filed or merged"), "handling": gettext_lazy("Being handled"),
+    "concluded": gettext_lazy("Concluded"), "ended": gettext_lazy("Withdrawn or not filed"),
 }
 
 

@@ -100,6 +100,20 @@ def pytest_runtest_setup(item):
     _built["rows"] |= wanted
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a module's browser tests (tests/test_browser.py finds it, or skips saying how)."""
+    from .test_browser import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """A browser test skipped by its fixture is reported where the skip was decided, not at the test, so the

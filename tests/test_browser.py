@@ -65,17 +65,6 @@ def chromium_path(environ=os.environ):
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def tracked(transactional_db):
     """The 2020 story in miniature: two founders, their proposals, one answered and one overdue."""
@@ -203,18 +192,23 @@ def test_screenshots_of_the_main_pages(live_server, browser, tracked):
         "theme": tracked["theme"].get_absolute_url(),
         "proposal": tracked["answered"].get_absolute_url(),
         "list": reverse("proposals:proposal_list") + "?theme=5g",
+        "authorities": reverse("proposals:authority_list"),
+        "delegates": reverse("people:delegate_list"),
         "delegate": tracked["delegate"].get_absolute_url(),
     }
     taken = []
-    for width, viewport in WIDTHS.items():
-        page = browser.new_page(viewport=viewport)
-        for name, url in pages.items():
-            response = page.goto(live_server.url + url)
-            assert response.status == 200, url
-            # Nothing may stick out sideways on a phone: the page is no wider than the screen.
-            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], (name, width)
-            taken.append(shoot(page, name, width))
-        page.close()
+    for language, suffix in (("en", ""), ("zh-hans", "-zh")):
+        for width, viewport in WIDTHS.items():
+            context = browser.new_context(viewport=viewport)
+            context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+            page = context.new_page()
+            for name, url in pages.items():
+                response = page.goto(live_server.url + url)
+                assert response.status == 200, url
+                # Nothing may stick out sideways on a phone: the page is no wider than the screen.
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], (name, width)
+                taken.append(shoot(page, name + suffix, width))
+            context.close()
     assert all(path.stat().st_size > 10_000 for path in taken)
 
 

@@ -18,24 +18,13 @@ from proposals.models import StatusEvent
 from proposals.services import record_status
 
 from . import factories
-from .test_browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+from .test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 D = datetime.date
 LAPTOP = {"width": 1280, "height": 900}
 PASSWORD = "editor-password-123"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -15,24 +15,13 @@ from proposals.lifecycle import HandlingRole, Status
 from proposals.services import record_status
 
 from . import factories
-from .test_browser import CHROMIUM_ARGS, WIDTHS, chromium_path, shoot
+from .test_browser import WIDTHS, shoot
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 D = datetime.date
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
