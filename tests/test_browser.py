@@ -18,6 +18,7 @@ import pytest
 from django.urls import reverse
 
 from proposals.lifecycle import HandlingRole, Status
+from proposals.models import Body
 from proposals.services import record_status
 
 from . import factories
@@ -68,7 +69,7 @@ def chromium_path(environ=os.environ):
 @pytest.fixture
 def tracked(transactional_db):
     """The 2020 story in miniature: two founders, their proposals, one answered and one overdue."""
-    session = factories.session(slug="cppcc-2020", name_en="3rd Session of the 13th CPPCC National Committee",
+    session = factories.session(slug="cppcc-2020", body=factories.body(kind=Body.Kind.CONFERENCE), name_en="3rd Session of the 13th CPPCC National Committee",
                                 name_zh="全国政协十三届三次会议", opened_on=D(2020, 5, 21), closed_on=D(2020, 5, 27))
     five_g = factories.theme(slug="5g", name_en="5G", name_zh="5G", description="Fifth-generation mobile networks.")
     education = factories.theme(slug="education", name_en="Education", name_zh="教育")
@@ -76,7 +77,7 @@ def tracked(transactional_db):
                                 bio="Founder and chairman of New Oriental; CPPCC National Committee member.")
     company = factories.company(slug="new-oriental", name_en="New Oriental", name_zh="新东方", sector="Education")
     factories.affiliation(delegate=person, company=company, position="chairman", position_zh="董事长")
-    factories.membership(delegate=person, role="member")
+    factories.membership(delegate=person, body=factories.body(kind=Body.Kind.CONFERENCE), role="member")
     ministry = factories.authority(slug="moe", name_en="Ministry of Education", name_zh="教育部", abbreviation="MOE")
     cited = factories.source(title="What tech tycoons brought to the Two Sessions", publisher="KrASIA")
 
