@@ -97,3 +97,21 @@ def test_a_server_error_on_a_reader_page_is_the_sites_500(rf):
     assert admin.status_code == 500 and "Something went wrong" in admin.content.decode()
     api = errors.server_error(rf.get("/api/v1/themes/"))
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
+
+
+def test_a_form_too_large_to_read_says_so_in_the_admin_and_saves_nothing(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    from proposals.models import Source
+
+    answer = editor_client.post("/admin/proposals/source/add/", {"title": "x" * 200_000})
+    assert answer.status_code == 413
+    page = answer.content.decode()
+    assert "Too large to send" in page and "0.1 MB" in page and "nothing was saved" in page
+    no_inline_code(page)
+    assert not Source.objects.exists()
+
+
+def test_a_form_too_large_on_a_reader_page_gets_the_sites_own_page(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    answer = client.post("/follow/search/?theme=5g", {"email": "x" * 200_000})
+    assert answer.status_code == 413 and "Too large to send" in answer.content.decode()

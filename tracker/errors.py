@@ -8,7 +8,9 @@ JSON in the API's error shape whatever failed, never an HTML page it cannot read
 
 import logging
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ API_MESSAGES = {
     400: "Bad request: the request could not be understood.",
     403: "You do not have permission to perform this action.",
     404: "No API resource at this address.",
+    413: "The request body is larger than this server takes.",
     500: "Server error: the request could not be answered. The error has been logged; please retry later.",
 }
 
@@ -43,16 +46,18 @@ def _admin_context(request):
         return None
 
 
-def _page(request, status, site_template, admin_template=None):
+def _page(request, status, site_template, admin_template=None, context=None):
     if _area(request) == "api":
         return JsonResponse({"detail": _(API_MESSAGES[status])}, status=status)
-    if admin_template and _area(request) == "admin" and (context := _admin_context(request)) is not None:
+    extra = context or {}
+    if admin_template and _area(request) == "admin" and (admin_context := _admin_context(request)) is not None:
         try:
-            return HttpResponse(loader.render_to_string(admin_template, context, request), status=status)
+            return HttpResponse(loader.render_to_string(admin_template, {**admin_context, **extra}, request),
+                                status=status)
         except Exception:
             logger.exception("Could not render the admin's error page %s", admin_template)
     try:
-        body = loader.render_to_string(site_template, {}, request if status != 500 else None)
+        body = loader.render_to_string(site_template, extra, request if status != 500 else None)
     except Exception:
         logger.exception("Could not render the error page %s", site_template)
         body = f"<!doctype html><title>Error</title><p>Error {status}.</p>"
@@ -61,6 +66,10 @@ def _page(request, status, site_template, admin_template=None):
 
 @requires_csrf_token
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        # A form too large to read (a pasted book, a huge upload): say so, with the limit, rather than "bad".
+        limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576:.1f}"
+        return _page(request, 413, "400.html", "admin/400.html", {"too_big": True, "limit_mb": limit})
     return _page(request, 400, "400.html", "admin/400.html")
 
 
