@@ -115,3 +115,8 @@ def test_a_form_too_large_on_a_reader_page_gets_the_sites_own_page(client, setti
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
     answer = client.post("/follow/search/?theme=5g", {"email": "x" * 200_000})
     assert answer.status_code == 413 and "Too large to send" in answer.content.decode()
+
+
+def test_browsers_asking_for_favicon_ico_get_the_sites_icon(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("img/icon.svg")

@@ -1,9 +1,9 @@
 import os
 
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from tracker.health import healthz
 
@@ -13,10 +13,15 @@ handler403 = "tracker.errors.permission_denied"
 handler404 = "tracker.errors.page_not_found"
 handler500 = "tracker.errors.server_error"
 
+def favicon(request):
+    # Resolved per request: the hashed file name exists only once collectstatic has run.
+    return HttpResponsePermanentRedirect(static("img/icon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links to; the site's icon answers it.
-    path("favicon.ico", RedirectView.as_view(url=static("img/icon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tracker.api.urls")),
