@@ -22,6 +22,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from tracker.admin_base import EditorsAdmin, StackedInline, TabularInline
 
 from . import admin_history, admin_steps, services
+from .admin_intake import IntakeAdminMixin
 from .admin_actions import record_status_change
 from .admin_forms import (
     DUPLICATE_DECISION,
@@ -77,12 +78,13 @@ class AuthorityAdmin(EditorsAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(EditorsAdmin):
+class SourceAdmin(IntakeAdminMixin, EditorsAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "author", "published_on", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "quote"]
     date_hierarchy = "published_on"
+    exclude = ["text"]  # a report's text is stored by intake, as it was read, and never edited
 
 
 class SponsorshipInline(TabularInline):

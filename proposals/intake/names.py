@@ -141,7 +141,9 @@ class Directory:
     def company_named(self, name):
         """The known company a run of capitals names ("New Oriental Education" names New Oriental)."""
         if chinese.has_han(name):
-            return self.companies.get(name)
+            # 中国联通产品中心 is a part of 中国联通: the longest known Chinese name it starts with.
+            known = [form for form in self.companies if chinese.has_han(form) and name.startswith(form)]
+            return self.companies[max(known, key=len)] if known else None
         lowered = name.lower()
         best = None
         for form, company in self.companies.items():
