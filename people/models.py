@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from proposals.bilingual import NamedRecord, chinese_number
-from proposals.models import quote_span_ok
 from proposals.meaning.chinese import name_key
+from proposals.models import quote_span_ok
 
 
 def _ends_after_start(name):

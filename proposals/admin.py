@@ -22,7 +22,6 @@ from import_export.formats.base_formats import CSV, XLSX
 from tracker.admin_base import EditorsAdmin, StackedInline, TabularInline
 
 from . import admin_history, admin_steps, services
-from .admin_intake import IntakeAdminMixin
 from .admin_actions import record_status_change
 from .admin_forms import (
     DUPLICATE_DECISION,
@@ -34,6 +33,7 @@ from .admin_forms import (
     timeline_refusal,
 )
 from .admin_import import PartialImportMixin
+from .admin_intake import IntakeAdminMixin
 from .meaning import admin as meaning_admin
 from .models import Authority, Body, Proposal, ProposalSource, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource

@@ -18,7 +18,8 @@ from proposals.meaning import chinese
 _ASK = re.compile(
     r"\b(?:suggest(?:ed|s|ing)?|propos(?:ed|es|e)|call(?:ed|s)? (?:for|on|upon)|recommend(?:ed|s)?|urg(?:ed|es|e)"
     r"|advis(?:ed|es|e)|invit(?:ed|es|e) (?:[\w’']+ ){1,3}?to|ask(?:ed|s)? (?:[\w’']+ ){1,3}?to"
-    r"|(?:mention|indicat|stat|argu|sai|say|believ|not|point)(?:ed|es|s|d)? (?:out )?that\b[^.;]*?\b(?:should|must|could|needs? to|ought to)\b"
+    r"|(?:mention|indicat|stat|argu|sai|say|believ|not|point)(?:ed|es|s|d)? (?:out )?that\b"
+    r"[^.;]*?\b(?:should|must|could|needs? to|ought to)\b"
     r"|mention(?:ed|s)? the need|(?:emphasi[sz]|stress|highlight|underlin)(?:ed|es|e) the (?:importance|need)"
     r"|want(?:ed|s)? (?:[\w’']+ ){1,3}?to)\b"
     r"|(?:建议|提出|呼吁|提案|倡议|提议|主张|希望|认为[^。]{0,30}应)"
@@ -127,7 +128,8 @@ def distinct_asks(idea):
 
 
 _LEAD = re.compile(
-    r"^(?:(?:of|in (?:his|her|a|the) [\w ]+?(?= that)) )?(?:that |to )?(?:(?:the |all )?(?:government|country|state|nation|china|officials|lawmakers|authorities|"
+    r"^(?:(?:of|in (?:his|her|a|the) [\w ]+?(?= that)) )?(?:that |to )?"
+    r"(?:(?:the |all )?(?:government|country|state|nation|china|officials|lawmakers|authorities|"
     r"parties)(?:’s|'s)? (?:should |must |could |to |would )?(?:also |work to )?)?"
     r"(?:should |must |to )?(?:also )?", re.IGNORECASE)
 _CUT = re.compile(r",|;|\bwhich\b|\bsince\b|\bso that\b|\bin order to\b|，|。|；|：")

@@ -111,7 +111,8 @@ class Directory:
             else:
                 words = delegate.name_en.split()
                 order = pinyin.person_order(words)
-                self.surnames[delegate.pk] = (words[0] if order == "surname-first" else words[-1]).lower() if words else ""
+                surname = (words[0] if order == "surname-first" else words[-1]) if words else ""
+                self.surnames[delegate.pk] = surname.lower()
         self.companies = {}
         for company in companies:
             for name in (company.name_en, company.name_zh):

@@ -50,7 +50,8 @@ def is_pinyin(word, max_syllables=3):
             return True
         if left == 0:
             return False
-        return any(word[start:end] in known and fits(end, left - 1) for end in range(start + 1, min(len(word), start + 6) + 1))
+        ends = range(start + 1, min(len(word), start + 6) + 1)
+        return any(word[start:end] in known and fits(end, left - 1) for end in ends)
 
     return fits(0, max_syllables)
 

@@ -25,7 +25,8 @@ _MONTHS = {name: number for number, name in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
 _MONTH_DAY = re.compile(r"\b(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2})\b|\b(?P<day2>\d{1,2}) (?P<month2>[A-Z][a-z]+)\b"
                         r"|(?P<zh_month>\d{1,2})月(?P<zh_day>\d{1,2})日")
-_MONTH_YEAR = re.compile(r"\b(?P<month>[A-Z][a-z]+) (?P<year>(?:19|20)\d\d)\b|(?P<zh_year>(?:19|20)\d\d)年(?P<zh_month>\d{1,2})月")
+_MONTH_YEAR = re.compile(r"\b(?P<month>[A-Z][a-z]+) (?P<year>(?:19|20)\d\d)\b"
+                         r"|(?P<zh_year>(?:19|20)\d\d)年(?P<zh_month>\d{1,2})月")
 _YEAR = re.compile(r"(?<![\d-])(?:19|20)\d\d(?![\d-])")
 _EVENT_CUES = [
     ("sanction", re.compile(r"Entity List|sanction|blacklist|实体清单|制裁", re.IGNORECASE)),

@@ -54,8 +54,11 @@ class _TextOfHTML(HTMLParser):
             self.parts.append("\n\n")
 
     def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
+        if not self.skipping and data:
+            words = " ".join(data.split())
+            lead = " " if data[0].isspace() else ""
+            tail = " " if data[-1].isspace() and words else ""
+            self.parts.append(f"{lead}{words}{tail}")
 
 
 def html_to_text(html):

@@ -14,6 +14,7 @@ from .site_search import site_search
 from .sources import source_text
 
 __all__ = [
-    "authority_detail", "authority_list", "home", "proposal_by_id", "proposal_detail", "proposal_list", "site_search", "source_text",
+    "authority_detail", "authority_list", "home", "proposal_by_id", "proposal_detail", "proposal_list", "site_search",
+    "source_text",
     "session_detail", "session_list", "theme_detail", "theme_list",
 ]
