@@ -1,6 +1,8 @@
 """POST /api/v1/intake/: what the tracker would propose from a report's text, as JSON; nothing is written."""
 
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +31,9 @@ class IntakeInput(serializers.Serializer):
 class IntakeView(APIView):
     permission_classes = [IsEditor]
 
+    @extend_schema(request=IntakeInput, responses={200: OpenApiTypes.OBJECT}, summary="Read a report (writes nothing)",
+                   description="What intake would propose from the text: source, delegates, companies, session, "
+                               "draft proposals with quotes and offsets, company events, possible repeats.")
     def post(self, request):
         given = IntakeInput(data=request.data)
         given.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from people.models import Company, CompanyEvent, Delegate
 from proposals.meaning import chinese
@@ -136,11 +137,11 @@ def read(text, *, title="", author="", publisher="", url="", published_on=None):
     _proposal_items(reading, ideas, found, seated, existing)
     _company_events(reading, split, found, existing, published_on, sessions)
     if not reading.delegates:
-        reading.problems.append("The report names no delegate the tracker knows and no one with a seat in the NPC "
-                                "or the CPPCC: there is nothing to take in.")
+        reading.problems.append(_("The report names no delegate the tracker knows and no one with a seat in the "
+                                  "NPC or the CPPCC: there is nothing to take in."))
     if not sessions:
-        reading.problems.append("No session in the tracker matches the report's year and dates: add the session "
-                                "first, or give the report's date.")
+        reading.problems.append(_("No session in the tracker matches the report's year and dates: add the session "
+                                  "first, or give the report's date."))
     return reading
 
 
@@ -228,8 +229,8 @@ def _proposal_items(reading, ideas, found, seated, source):
         if idea.person not in offered:
             continue
         if session is None:
-            reading.problems.append(f"{person.name} asks for something, but the report gives no seat in a session "
-                                    f"the tracker has: no draft offered.")
+            reading.problems.append(_("%(name)s asks for something, but the report gives no seat in a session the "
+                                      "tracker has: no draft offered.") % {"name": person.name})
             continue
         start, end = asking.quote_span(idea)
         distinct = asking.distinct_asks(idea)
