@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from proposals.bilingual import NamedRecord, chinese_number
 from proposals.meaning.chinese import name_key
+from proposals.models import quote_span_ok
 
 
 def _ends_after_start(name):
@@ -210,12 +211,16 @@ class CompanyEvent(models.Model):
     description = models.TextField(blank=True, max_length=5000)
     # PROTECT: an event must stay traceable to its citation.
     source = models.ForeignKey("proposals.Source", on_delete=models.PROTECT, related_name="company_events")
+    quote = models.TextField(_("quote"), blank=True, max_length=5000)
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["company", "date"], name="company_event_date_idx")]
+        constraints = [models.CheckConstraint(condition=quote_span_ok(), name="company_event_quote_span")]
 
     def __str__(self):
         return f"{self.company}: {self.title} ({self.date:%Y-%m-%d})"

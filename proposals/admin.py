@@ -33,6 +33,7 @@ from .admin_forms import (
     timeline_refusal,
 )
 from .admin_import import PartialImportMixin
+from .admin_intake import IntakeAdminMixin
 from .meaning import admin as meaning_admin
 from .models import Authority, Body, Proposal, ProposalSource, Session, Source, Sponsorship, StatusEvent, Theme
 from .resources import ProposalResource
@@ -77,12 +78,13 @@ class AuthorityAdmin(EditorsAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(EditorsAdmin):
+class SourceAdmin(IntakeAdminMixin, EditorsAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "publisher", "author", "published_on", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "quote"]
     date_hierarchy = "published_on"
+    exclude = ["text"]  # a report's text is stored by intake, as it was read, and never edited
 
 
 class SponsorshipInline(TabularInline):

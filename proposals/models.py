@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -181,11 +181,23 @@ class Source(models.Model):
     note = models.TextField(
         blank=True, max_length=5000, help_text=_("For example, the sources this one cites in turn.")
     )
+    # The report's full text, as taken in: every quote of its events is text[quote_start:quote_end].
+    text = models.TextField(_("full text"), blank=True, max_length=600_000)
+    text_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["text"])
 
     class Meta:
         ordering = ["-published_on", "title"]
+
+    def save(self, *args, **kwargs):
+        import hashlib
+
+        self.text_hash = hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.text else ""
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("proposals:source_text", kwargs={"pk": self.pk})
 
     def __str__(self):
         # The title first: editors pick a source by what it is called, and many share a publisher.
@@ -386,6 +398,12 @@ class Sponsorship(models.Model):
         return f"{self.delegate} ({_('lead') if self.is_lead else _('co-sponsor')})"
 
 
+def quote_span_ok():
+    """A quote's offsets come as a pair, end after start."""
+    return (Q(quote_start__isnull=True, quote_end__isnull=True)
+            | Q(quote_start__isnull=False, quote_end__isnull=False, quote_end__gt=F("quote_start")))
+
+
 class StatusEvent(models.Model):
     """One dated step in a proposal's timeline, backed by a source."""
 
@@ -414,6 +432,10 @@ class StatusEvent(models.Model):
         _("published"), default=True,
         help_text=_("Untick to keep this step as a draft: readers see neither it nor what it changes."),
     )
+    # The source's own words for this step, and where they stand in its full text (Source.text).
+    quote = models.TextField(_("quote"), blank=True, max_length=5000)
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
     # What the lifecycle decides about the reply this event opens (lifecycle.reply_debts), stored when the
     # timeline is saved: when it is due, which authority owes it, and the later event that settled it.
     reply_due_on = models.DateField(_("reply due on"), null=True, blank=True, editable=False)
@@ -455,6 +477,7 @@ class StatusEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(handling_role="") | Q(status=Status.REFERRED), name="role_only_on_referral"
             ),
+            models.CheckConstraint(condition=quote_span_ok(), name="event_quote_span"),
         ]
 
     def __str__(self):

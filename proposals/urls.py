@@ -20,6 +20,7 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_by_id, name="proposal_by_id"),
     path("proposals/<int:pk>/feed/", feeds.ProposalFeed(), name="feed_proposal"),
     path("proposals/<int:pk>-<slug:slug>/", views.proposal_detail, name="proposal_detail"),
+    path("sources/<int:pk>/", views.source_text, name="source_text"),
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/<slug:slug>/", views.session_detail, name="session_detail"),
     path("authorities/", views.authority_list, name="authority_list"),

@@ -88,7 +88,7 @@ def proposal_detail(request, pk, slug):
         # Titles change; old links keep working and land on the current address.
         return redirect(proposal, permanent=True)
     steps = proposal.status_events.all() if editor else proposal.status_events.filter(published=True)
-    events = list(steps.select_related("source", "authority").order_by("date", "id"))
+    events = list(steps.select_related("source", "authority").defer("source__text").order_by("date", "id"))
     today = timezone.localdate()
     by_id = {event.pk: event for event in events}
     for event in events:  # each event's settling event is on this same timeline: no query per event

@@ -7,6 +7,7 @@ from rest_framework.reverse import reverse
 
 from people.api import CompanyViewSet, DelegateViewSet
 from proposals.api import reference
+from proposals.api.intake import IntakeView
 from proposals.api.scorecards import ScorecardList
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
 
@@ -46,6 +47,7 @@ urlpatterns = [
     # The split view serves its start-up script from its own URL: the site's CSP runs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("scorecards/", ScorecardList.as_view(), name="scorecards"),
+    path("intake/", IntakeView.as_view(), name="intake"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]
