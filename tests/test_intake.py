@@ -164,7 +164,8 @@ def test_a_5_mb_paste_is_refused_before_it_is_read(editor_client):
                                   content_type="application/json")
     assert response.status_code == 413
     response = editor_client.post(INTAKE_URL, {"text": "x" * (5 * 1024 * 1024), "publisher": "Example"})
-    assert response.status_code == 400
+    assert response.status_code == 413  # the editor is told it is too large, and the limit
+    assert "Too large to send" in response.content.decode() and "2.5 MB" in response.content.decode()
     assert written_counts() == (0, 0, 0, 0)
 
 

@@ -68,8 +68,19 @@ def site_pages(transactional_db):
         "companies": reverse("people:company_list"),
         "company": Company.objects.first().get_absolute_url(),
         "follow": reverse("follow:search") + "?theme=5g",
+        "source": reverse("proposals:source_text", args=[_source_with_text().pk]) + "?from=0&to=40#quote",
         "missing": "/proposals/999999/nothing/",
     }
+
+
+def _source_with_text():
+    """The 2020 report, with a text to show: the page a citation's quote opens at."""
+    from proposals.models import Source
+
+    source = Source.objects.exclude(publisher=synthetic.SYNTHETIC_PUBLISHER).first()
+    source.text = "Lei Jun proposed putting satellite internet into the national plan. " * 3
+    source.save()
+    return source
 
 
 def test_axe_finds_no_violation_on_any_page(live_server, browser, site_pages):
