@@ -241,8 +241,9 @@ def share_bars_svg(rows, *, title, chart_id):
 
 
 STAGE_NAMES = {
-    "proposed": gettext_lazy("Proposed"), "filing": gettext_lazy("Filed or merged"), "handling": gettext_lazy("Being handled"),
-    "concluded": gettext_lazy("Concluded"), "ended": gettext_lazy("Withdrawn or not filed"),
+    "proposed": gettext_lazy("Proposed"), "filing": gettext_lazy("Filed or merged"),
+    "handling": gettext_lazy("Being handled"), "concluded": gettext_lazy("Concluded"),
+    "ended": gettext_lazy("Withdrawn or not filed"),
 }
 
 

@@ -14,7 +14,8 @@ _serial = itertools.count(1)
 def body(**fields):
     kind = fields.pop("kind", Body.Kind.CONGRESS)
     slug = fields.pop("slug", "npc" if kind == Body.Kind.CONGRESS else "cppcc")
-    chinese = {"npc": ("全国人民代表大会", "全国人大"), "cppcc": ("中国人民政治协商会议全国委员会", "全国政协")}.get(slug, ("", ""))
+    chinese = {"npc": ("全国人民代表大会", "全国人大"),
+               "cppcc": ("中国人民政治协商会议全国委员会", "全国政协")}.get(slug, ("", ""))
     defaults = {"name_en": slug.upper(), "name_zh": chinese[0], "abbreviation": slug.upper(),
                 "abbreviation_zh": chinese[1], "kind": kind, **fields}
     return Body.objects.get_or_create(slug=slug, defaults=defaults)[0]

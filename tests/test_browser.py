@@ -69,7 +69,8 @@ def chromium_path(environ=os.environ):
 @pytest.fixture
 def tracked(transactional_db):
     """The 2020 story in miniature: two founders, their proposals, one answered and one overdue."""
-    session = factories.session(slug="cppcc-2020", body=factories.body(kind=Body.Kind.CONFERENCE), name_en="3rd Session of the 13th CPPCC National Committee",
+    session = factories.session(slug="cppcc-2020", body=factories.body(kind=Body.Kind.CONFERENCE),
+                                name_en="3rd Session of the 13th CPPCC National Committee",
                                 name_zh="全国政协十三届三次会议", opened_on=D(2020, 5, 21), closed_on=D(2020, 5, 27))
     five_g = factories.theme(slug="5g", name_en="5G", name_zh="5G", description="Fifth-generation mobile networks.")
     education = factories.theme(slug="education", name_en="Education", name_zh="教育")

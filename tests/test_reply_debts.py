@@ -5,10 +5,10 @@ import datetime
 import io
 
 import pytest
-from django.utils import timezone
 from django.apps import apps as django_apps
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal, StatusEvent
