@@ -131,7 +131,7 @@ def test_list_queries_are_bounded(client, cited, path):
     make(3)
     few = count()
     make(12)
-    assert count() == few <= 3
+    assert count() == few <= 4  # the page (and its prefetches), and Last-Modified's latest change
 
 
 def test_csv_export_streams_in_chunks_and_disarms_formulas(client, cited, monkeypatch):

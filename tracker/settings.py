@@ -313,6 +313,8 @@ API_THROTTLE_CACHE = os.environ.get("API_THROTTLE_CACHE", "default")
 API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
 # How long a create's answer is kept for retries under the same Idempotency-Key, per user.
 API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
+# How long the deletions feed (/api/v1/deletions/) keeps a row; never less than 90 (proposals/deletions.py).
+API_DELETIONS_DAYS = int(os.environ.get("API_DELETIONS_DAYS", "90"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two Sessions Tracker API",

@@ -30,8 +30,8 @@ from .serializers import (
     SimilarProposalsOutput,
     StatusEventSerializer,
 )
+from .sync import SyncedResourceMixin
 
-SYNC_ORDERING = "updated_at"
 INCLUDES = {"timeline"}
 PROPOSAL_ORDERINGS = orderings("status_date", "updated_at", "id", nullable=("status_date",))
 
@@ -51,18 +51,6 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data if isinstance(data, bytes) else b""
-
-
-class SyncOrderingMixin:
-    """With `updated_since` the walk is in `updated_at` order, the only order in which a sync cannot miss a change."""
-
-    def list_ordering_default(self):
-        if not self.request.query_params.get("updated_since"):
-            return self.default_ordering
-        chosen = self.request.query_params.get("ordering")
-        if chosen and chosen != SYNC_ORDERING:
-            raise ValidationError({"ordering": [_("With updated_since the only ordering is updated_at.")]})
-        return SYNC_ORDERING
 
 
 limit_parameter = OpenApiParameter(
@@ -112,7 +100,8 @@ include_parameter = OpenApiParameter(
     update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
     partial_update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
 )
-class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
+class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
+    deletion_type = "proposal"
     queryset = Proposal.objects.all()
     serializer_class = ProposalInputSerializer
 
@@ -207,7 +196,12 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         self.extra_query_params = ("ordering",)  # the whole list in one response: no cursor, no page size
         queryset = self.filter_queryset(self.get_queryset())
         _name, ordering = KeysetPagination().ordering(request, self)
-        return export.streaming_csv(queryset, ordering, Links(request))
+        # Streamed, so validated by the data version: any write anywhere is a new ETag, an unchanged one a 304.
+        etag, last_modified = conditional.list_validators(request, "csv")
+        if unchanged := conditional.not_modified(request, etag, last_modified):
+            return unchanged
+        return conditional.set_validators(export.streaming_csv(queryset, ordering, Links(request)), etag,
+                                          last_modified)
 
 
 @extend_schema_view(
@@ -218,7 +212,8 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         responses=StatusEventSerializer(many=True),
     ),
 )
-class StatusEventViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
+class StatusEventViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
+    deletion_type = "statusevent"
     queryset = StatusEvent.objects.all()
     serializer_class = StatusEventSerializer
 

@@ -1,11 +1,14 @@
 """HTTP validators: ETag and Last-Modified on reads (304 when unchanged), If-Match on writes (412 when stale,
 428 when missing).
 
-A list's ETag is the site-wide data version (moved on by every write, see `tracker.caching`) plus the exact
-request, so an unchanged list is answered 304 before any query runs. An object's ETag comes from its
-`updated_at` where it has one, otherwise from a hash of its representation; either way it changes exactly
-when what a client read is no longer current, which is what If-Match compares against. Last-Modified, whole
-seconds only, is sent once the second of the last change is over (`settled_last_modified`).
+A list page's ETag is a digest of the page as shown, so it changes exactly when that page does (another
+record's change leaves it alone); its Last-Modified is the last change of the list's resource, deletions
+included. What depends on the whole data set (the export, the bulk files) is validated by the site-wide
+data version (moved on by every write, see `tracker.caching`) plus the exact request, before any query.
+An object's ETag comes from its `updated_at` where it has one, otherwise from a hash of its representation;
+either way it changes exactly when what a client read is no longer current, which is what If-Match compares
+against. Last-Modified, whole seconds only, is sent once the second of the last change is over
+(`settled_last_modified`).
 """
 
 import datetime
@@ -66,6 +69,17 @@ def settled_last_modified(changed_second):
     if changed_second is None or changed_second >= _whole_seconds(timezone.now()):
         return None
     return changed_second
+
+
+def whole_seconds(moment):
+    return None if moment is None else _whole_seconds(moment)
+
+
+def representation_etag(request, data, renderer_format):
+    """The ETag of a list page: a digest of the request and exactly what it shows, so another record's change
+    leaves it be."""
+    shown = orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return _quoted("page", request.get_full_path(), renderer_format, shown)
 
 
 def list_validators(request, renderer_format):

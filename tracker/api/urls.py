@@ -6,7 +6,7 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from people.api import CompanyViewSet, DelegateViewSet
-from proposals.api import reference
+from proposals.api import reference, sync
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
 
 from .exceptions import not_found
@@ -38,6 +38,7 @@ router.register("authorities", reference.AuthorityViewSet, basename="authority")
 router.register("sources", reference.SourceViewSet, basename="source")
 router.register("delegates", DelegateViewSet, basename="delegate")
 router.register("companies", CompanyViewSet, basename="company")
+router.register("deletions", sync.DeletionViewSet, basename="deletion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
