@@ -15,13 +15,14 @@ ERROR = {
     "properties": {"detail": {"type": "string"}},
     "required": ["detail"],
 }
-# DRF's validation errors: field name -> messages (a nested object for lists of values), or a `detail` string.
+# A 400 (tracker.api.exceptions.flattened): parameter or field path -> messages, or `detail`, one message.
 VALIDATION_ERROR = {
     "type": "object",
-    "additionalProperties": {
-        "oneOf": [{"type": "array", "items": {}}, {"type": "object"}, {"type": "string"}],
-    },
-    "description": "Each key names the parameter or field at fault (`non_field_errors` for the whole request).",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "properties": {"detail": {"type": "string", "description": "A message about the request as a whole (a body "
+                                                                 "that is not JSON)."}},
+    "description": "Each key names the parameter or field at fault, a nested one by its dotted path "
+    "(`sponsors.1`, `timeline.0.status`), `non_field_errors` the whole request; each value is a list of messages.",
 }
 DESCRIPTIONS = {
     "304": "Not modified: the representation matching If-None-Match / If-Modified-Since is still current.",
