@@ -21,6 +21,7 @@ from tracker.api.pagination import KeysetPagination, orderings
 from tracker.api.throttling import AnonExportThrottle, AnonThrottle, UserThrottle
 
 from . import export, representations
+from .embedding import INCLUDES
 from .filters import ProposalFilter, StatusEventFilter
 from .serializers import (
     ProposalDetailOutput,
@@ -32,7 +33,8 @@ from .serializers import (
 )
 from .sync import SyncedResourceMixin
 
-INCLUDES = {"timeline"}
+# What `fields=` may keep: every field a proposal's list item or detail shows.
+SHOWN_FIELDS = {*ProposalDetailOutput().fields, "embedded"}
 PROPOSAL_ORDERINGS = orderings("status_date", "updated_at", "id", nullable=("status_date",))
 
 
@@ -83,8 +85,15 @@ def _similar_response(request, found):
 
 
 include_parameter = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=sorted(INCLUDES),
-    description="`timeline`: add each proposal's full timeline to the page (one more query per page).",
+    "include", {"type": "array", "items": {"type": "string", "enum": list(INCLUDES)}}, style="form", explode=False,
+    description="Comma-separated: `timeline` adds each proposal's timeline; `sponsors`, `themes`, `session`, "
+    "`sources`, `related` add those objects (id, slug, names, url) under `embedded`. One more query per value "
+    "for the whole page, whatever its size.",
+)
+fields_parameter = OpenApiParameter(
+    "fields", {"type": "array", "items": {"type": "string", "enum": sorted(SHOWN_FIELDS)}}, style="form",
+    explode=False, description="Comma-separated: only these fields of each proposal (e.g. `id,title_en,status`). "
+    "Give `embedded` or `timeline` to keep what `include` added.",
 )
 
 
@@ -93,9 +102,10 @@ include_parameter = OpenApiParameter(
         summary="List proposals",
         description="Filter like the reader pages; keyset pages (follow `next`). Default order: latest status "
         "change first. With `updated_since`, oldest change first, for incremental sync.",
-        parameters=[include_parameter], responses=ProposalListOutput(many=True),
+        parameters=[include_parameter, fields_parameter], responses=ProposalListOutput(many=True),
     ),
-    retrieve=extend_schema(summary="One proposal with its full timeline", responses=ProposalDetailOutput),
+    retrieve=extend_schema(summary="One proposal with its full timeline", responses=ProposalDetailOutput,
+                           parameters=[include_parameter, fields_parameter]),
     create=extend_schema(request=ProposalInputSerializer, responses={201: ProposalDetailOutput}),
     update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
     partial_update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
@@ -113,20 +123,50 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
     filterset_class = ProposalFilter
     orderings = PROPOSAL_ORDERINGS
     default_ordering = "-status_date"
-    extra_query_params = ("include",)
+    extra_query_params = ("include", "fields")
 
-    def includes(self):
-        wanted = {part for part in self.request.query_params.get("include", "").split(",") if part}
-        if wanted - INCLUDES:
-            raise ValidationError({"include": [_("Choose from: %(choices)s.") % {"choices": ", ".join(INCLUDES)}]})
+    def _listed(self, parameter, allowed):
+        wanted = {part.strip() for part in self.request.query_params.get(parameter, "").split(",") if part.strip()}
+        if unknown := wanted - set(allowed):
+            raise ValidationError({parameter: [_("Unknown value: %(values)s. Choose from: %(choices)s.") % {
+                "values": ", ".join(sorted(unknown)), "choices": ", ".join(sorted(allowed))}]})
         return wanted
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        errors = {}
+        for check in (self.includes, self.kept_fields):
+            try:
+                check()
+            except ValidationError as error:
+                errors.update(error.detail)
+        if errors:
+            raise ValidationError(errors)
+
+    def includes(self):
+        return self._listed("include", INCLUDES)
+
+    def kept_fields(self):
+        return self._listed("fields", SHOWN_FIELDS)
+
+    def trimmed(self, item):
+        kept = self.kept_fields()
+        return {name: value for name, value in item.items() if name in kept} if kept and item else item
+
+    def shape_list(self, results):
+        return [self.trimmed(item) for item in results]
+
+    def representation_variant(self):
+        return ";".join(",".join(sorted(self._listed(name, allowed))) for name, allowed in (
+            ("include", INCLUDES), ("fields", SHOWN_FIELDS)))
+
     def fetch_page(self, sliced_queryset):
-        fetch = representations.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
+        fetch = representations.proposal_page_fetcher(Links(self.request), includes=self.includes())
         return fetch(representations.proposal_values(sliced_queryset))
 
     def represent(self, instance):
-        return representations.proposal_detail(instance.pk, Links(self.request))
+        return self.trimmed(representations.proposal_detail(instance.pk, Links(self.request),
+                                                            includes=self.includes()))
 
     @extend_schema(
         summary="Record a status change",

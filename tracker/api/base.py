@@ -73,8 +73,14 @@ class ValidatedListMixin:
         """The last change of anything this list could show, as an aware datetime, or None if unknown."""
         return None
 
+    def shape_list(self, results):
+        """The page's items as sent (a view trimming them to `fields=` says so here)."""
+        return results
+
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
+        if isinstance(response.data, dict) and "results" in response.data:
+            response.data["results"] = self.shape_list(response.data["results"])
         if not self._conditional(request):
             return response
         etag = conditional.representation_etag(request, response.data, request.accepted_renderer.format)
@@ -103,10 +109,15 @@ class ResourceViewSet(ValidatedListMixin, viewsets.ModelViewSet):
             representation = self.represent(instance)
         return conditional.object_validators(instance, representation)
 
+    def representation_variant(self):
+        """What the request asks to be shown beyond the default (include=, fields=), or "" for the default."""
+        return ""
+
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         representation = None if hasattr(instance, "updated_at") else self.represent(instance)
         etag, last_modified = self.validators(instance, representation)
+        etag = conditional.varied(etag, self.representation_variant())
         if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
             return unchanged
         if representation is None:

@@ -13,6 +13,7 @@ against. Last-Modified, whole seconds only, is sent once the second of the last 
 
 import datetime
 import hashlib
+import re
 from types import SimpleNamespace
 
 import orjson
@@ -114,12 +115,25 @@ def not_modified(request, etag, last_modified=None):
     return None if answer is None else set_validators(answer, etag, last_modified)
 
 
+def varied(etag, variant):
+    """The ETag of one variant of an object's representation (include=, fields=): the object's own tag with a
+    suffix, so a 304 is never answered for another variant, while If-Match still compares the object's tag."""
+    if not variant.strip(";"):
+        return etag
+    return f'{etag[:-1]}-{_quoted(variant)[1:]}'
+
+
+def _object_tag(tag):
+    return re.sub(r'-[0-9a-f]+"$', '"', tag)
+
+
 def check_if_match(request, current_etag):
     """Refuse a write made blindly (428) or against a representation that is no longer current (412)."""
     if_match = request.headers.get("If-Match")
     if not if_match:
         raise PreconditionRequired()
-    tags = set(parse_etags(if_match))  # strong comparison: a weak tag never matches
+    # Strong comparison (a weak tag never matches), of the object's tag whichever variant was read.
+    tags = {_object_tag(tag) for tag in parse_etags(if_match)}
     if "*" not in tags and current_etag not in tags:
         raise PreconditionFailed()
 
