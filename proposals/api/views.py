@@ -227,7 +227,8 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
     @extend_schema(
         summary="Export proposals as CSV",
         description="Every proposal the filters select (no paging), streamed in the list's order.",
-        parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(PROPOSAL_ORDERINGS))],
+        parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(PROPOSAL_ORDERINGS),
+                                     description="Row order (default `-status_date`); ties are broken by id.")],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
     @action(detail=False, methods=["get"], url_path="export", renderer_classes=[CSVRenderer], pagination_class=None,
