@@ -6,7 +6,7 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from people.api import CompanyViewSet, DelegateViewSet
-from proposals.api import reference, sync
+from proposals.api import bulk, reference, sync
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
 
 from .exceptions import not_found
@@ -19,6 +19,7 @@ class APIRoot(routers.APIRootView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        response.data["bulk"] = reverse("api:bulk", request=request)
         response.data["schema"] = reverse("api:schema", request=request)
         response.data["docs"] = reverse("api:docs", request=request)
         return response
@@ -44,6 +45,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from its own URL: the site's CSP runs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("bulk/", bulk.BulkIndexView.as_view(), name="bulk"),
+    re_path(r"^bulk/(?P<name>[-a-zA-Z0-9_]+)\.(?P<format_>jsonl|csv)$", bulk.BulkFileView.as_view(), name="bulk-file"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]
