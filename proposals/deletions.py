@@ -1,15 +1,20 @@
-"""What left the public view, for clients' mirrors: the rows of the deletions feed (`Deletion`).
+"""What clients' mirrors need of the domain: the deletions feed's rows, and `updated_at` moved on a record
+whenever what the API shows of it changes, though the record itself was not saved.
 
 A deletion is read off the edit history: every '-' record simple-history writes for a resource the API
 shows becomes a row, if readers could see the record. Taking a proposal or a step back to draft removes it
 from readers' view the same way and gets a row too; publishing it again takes the row away (and moves the
 record's `updated_at`, so an incremental sync brings it back). So the feed lists what is gone now.
+
+A record shows others by link (a proposal its themes' slugs) or in full (a delegate its seats): when one of
+those changes its slug, changes, or goes, the records showing it move on too (`SHOWN_BY`, `PARTS`), so an
+`updated_since` walk brings them again.
 """
 
 import datetime
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
@@ -55,10 +60,65 @@ def _touch_owners(sender, instance, **kwargs):
         owner_model.objects.filter(pk=getattr(instance, f"{name}_id")).update(updated_at=now)
 
 
+# Who shows a record's slug (in a link) or the record itself: a change of the slug, or the record's deletion,
+# changes their representation too. (model label -> [(label of the model showing it, lookup to the record)])
+SHOWN_BY = {
+    "proposals.Theme": [("proposals.Proposal", "themes"), ("proposals.Theme", "parent")],
+    "proposals.Session": [("proposals.Proposal", "session")],
+    "proposals.Body": [("proposals.Session", "body"), ("people.Delegate", "memberships__body")],
+    "proposals.Authority": [("proposals.StatusEvent", "authority"), ("proposals.StatusEvent", "reply_owed_by")],
+    "people.Delegate": [("proposals.Proposal", "sponsors"), ("people.Company", "affiliations__delegate")],
+    "people.Company": [("people.Delegate", "affiliations__company")],
+    "proposals.Proposal": [("proposals.Proposal", "related")],
+}
+
+
+SLUG_SHOWN = set(SHOWN_BY) - {"proposals.Proposal"}
+
+
+def _touch_showing(instance):
+    from django.apps import apps
+
+    now = timezone.now()
+    for label, lookup in SHOWN_BY.get(instance._meta.label, ()):
+        model = apps.get_model(label)
+        showing = model._default_manager.filter(**{lookup: instance.pk})
+        if model is type(instance):
+            showing = showing.exclude(pk=instance.pk)  # a theme under itself, a proposal related to itself
+        ids = showing.values("pk")
+        model._default_manager.filter(pk__in=ids).update(updated_at=now)
+
+
+def _on_slug_change(sender, instance, raw=False, **kwargs):
+    # Proposals are shown by id: their slug is in no link.
+    if raw or instance.pk is None or sender._meta.label not in SLUG_SHOWN:
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).values_list("slug", flat=True).first()
+    if stored is not None and stored != instance.slug:
+        _touch_showing(instance)
+
+
+def _on_delete(sender, instance, **kwargs):
+    """Before a theme, proposal… goes, the records whose representation lists it move on (links go with it)."""
+    if sender._meta.label in SHOWN_BY:
+        _touch_showing(instance)
+
+
+def _on_related_change(sender, instance, action, pk_set, **kwargs):
+    """Related proposals are linked both ways: the other side's `related` changed too."""
+    if action in ("post_add", "post_remove") and pk_set:
+        Proposal.objects.filter(pk__in=pk_set).update(updated_at=timezone.now())
+    elif action == "pre_clear":
+        Proposal.objects.filter(related=instance).update(updated_at=timezone.now())
+
+
 def connect_signals():
     post_create_historical_record.connect(_on_history_record, dispatch_uid="deletions-from-history")
     post_save.connect(_touch_owners, dispatch_uid="deletions-touch-owners-save")
     post_delete.connect(_touch_owners, dispatch_uid="deletions-touch-owners-delete")
+    pre_save.connect(_on_slug_change, dispatch_uid="deletions-slug-change")
+    pre_delete.connect(_on_delete, dispatch_uid="deletions-touch-showing")
+    m2m_changed.connect(_on_related_change, sender=Proposal.related.through, dispatch_uid="deletions-related")
 
 
 def _unpublished(type_, ids, now):

@@ -247,3 +247,32 @@ def test_the_prune_command_reports_what_it_forgot():
     out = StringIO()
     call_command("prune_deletions", stdout=out)
     assert "Forgot 1 deletions older than 90 days." in out.getvalue()
+
+
+def synced_proposals(since):
+    rows = APIClient().get(f"{API}/proposals/", {"updated_since": since.isoformat()}).json()["results"]
+    return {row["id"] for row in rows}
+
+
+def test_what_a_proposal_shows_by_link_moves_it_when_it_changes_slug_or_goes(editor):
+    theme, other = factories.theme(slug="old-slug"), factories.theme()
+    on_theme, elsewhere = factories.proposal(themes=[theme]), factories.proposal(themes=[other])
+    since = timezone.now()
+    theme.slug = "new-slug"
+    theme.save()
+    assert synced_proposals(since) == {on_theme.pk}
+    since = timezone.now()
+    assert delete(editor, f"{API}/themes/{other.slug}/").status_code == 204
+    assert synced_proposals(since) == {elsewhere.pk}
+
+
+def test_relating_two_proposals_moves_both(editor):
+    one, two, bystander = factories.proposal(), factories.proposal(), factories.proposal()
+    since = timezone.now()
+    url = f"{API}/proposals/{one.pk}/"
+    assert editor.patch(url, {"related": [two.pk]}, format="json",
+                        HTTP_IF_MATCH=editor.get(url)["ETag"]).status_code == 200
+    assert synced_proposals(since) == {one.pk, two.pk}
+    since = timezone.now()
+    assert delete(editor, url).status_code == 204
+    assert synced_proposals(since) == {two.pk} and bystander.pk
