@@ -184,9 +184,54 @@ class ProposalOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True, help_text="Moves on with every change, timeline included.")
 
 
+class EmbeddedNamed(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    url = _link()
+    name_en = serializers.CharField(read_only=True)
+    name_zh = serializers.CharField(read_only=True)
+
+
+class EmbeddedSponsor(EmbeddedNamed):
+    name_pinyin = serializers.CharField(read_only=True)
+    lead = serializers.BooleanField(read_only=True, help_text="The lead sponsor (领衔).")
+
+
+class EmbeddedSession(EmbeddedNamed):
+    year = serializers.IntegerField(read_only=True)
+    body = serializers.CharField(read_only=True, help_text="The body's slug.")
+
+
+class EmbeddedSource(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = _link()
+    source_url = serializers.CharField(read_only=True, help_text="The cited page, or empty.")
+    title = serializers.CharField(read_only=True)
+    publisher = serializers.CharField(read_only=True)
+    published_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class EmbeddedProposal(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    url = _link()
+    title_en = serializers.CharField(read_only=True)
+    title_zh = serializers.CharField(read_only=True)
+
+
+class EmbeddedOutput(serializers.Serializer):
+    # Not read-only, so that the schema does not mark them required: each is there only when included.
+    sponsors = EmbeddedSponsor(many=True, required=False, help_text="With `include=sponsors`: the lead first.")
+    themes = EmbeddedNamed(many=True, required=False, help_text="With `include=themes`.")
+    session = EmbeddedSession(required=False, help_text="With `include=session`.")
+    sources = EmbeddedSource(many=True, required=False, help_text="With `include=sources`.")
+    related = EmbeddedProposal(many=True, required=False, help_text="With `include=related`: published ones.")
+
+
 class ProposalListOutput(ProposalOutput):
     # Not read-only, so that the schema does not mark it required: it is there only when asked for.
     timeline = StatusEventSerializer(many=True, required=False, help_text="Only with `include=timeline`.")
+    embedded = EmbeddedOutput(required=False, help_text="What `include` names beyond the timeline.")
 
 
 class ProposalDetailOutput(ProposalOutput):
@@ -194,6 +239,7 @@ class ProposalDetailOutput(ProposalOutput):
     sources = serializers.ListField(child=_link(), read_only=True)
     related = serializers.ListField(child=_link(), read_only=True, help_text="The same idea in other years.")
     timeline = StatusEventSerializer(many=True, read_only=True, help_text="Every status event, oldest first.")
+    embedded = EmbeddedOutput(required=False, help_text="What `include` names beyond the timeline.")
 
 
 class SimilarProposalOutput(serializers.Serializer):

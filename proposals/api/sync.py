@@ -10,7 +10,7 @@ import datetime
 from django.db.models import Max, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -72,6 +72,7 @@ class SyncedResourceMixin(SyncOrderingMixin):
         return conditional.set_validators(Response(data), etag)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": TYPES}})
 class TypeListFilter(ChoiceListFilter):
     choices = [(type_, type_) for type_ in TYPES]
 

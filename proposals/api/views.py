@@ -126,7 +126,9 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
     extra_query_params = ("include", "fields")
 
     def _listed(self, parameter, allowed):
-        wanted = {part.strip() for part in self.request.query_params.get(parameter, "").split(",") if part.strip()}
+        # Comma-separated, repeated, or both (generated clients repeat the parameter).
+        wanted = {part.strip() for value in self.request.query_params.getlist(parameter) for part in value.split(",")
+                  if part.strip()}
         if unknown := wanted - set(allowed):
             raise ValidationError({parameter: [_("Unknown value: %(values)s. Choose from: %(choices)s.") % {
                 "values": ", ".join(sorted(unknown)), "choices": ", ".join(sorted(allowed))}]})
