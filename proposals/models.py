@@ -516,6 +516,9 @@ class Deletion(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.DELETED)
     deleted_at = models.DateTimeField(default=timezone.now)
 
+    # Written by the deletion or unpublishing it records, which already moved the data version.
+    records_a_write = True
+
     class Meta:
         ordering = ["deleted_at", "id"]
         indexes = [
