@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
@@ -55,10 +57,17 @@ def client(generated):
     import httpx
 
     package, _output = generated
-    # In-process: the generated client's httpx calls the Django application directly, inside the test's database.
+    # In-process: the generated client's httpx calls the Django application directly, inside the test's
+    # transaction; as Django's own test client does, requests must not close that connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     transport = httpx.WSGITransport(app=WSGIHandler())
-    return package.Client(base_url="http://localhost", httpx_args={"transport": transport},
-                          raise_on_unexpected_status=True)
+    try:
+        yield package.Client(base_url="http://localhost", httpx_args={"transport": transport},
+                             raise_on_unexpected_status=True)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_the_client_is_generated_without_warnings(generated):
