@@ -14,6 +14,7 @@ those changes its slug, changes, or goes, the records showing it move on too (`S
 import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
@@ -158,6 +159,24 @@ def steps_changed(proposal, events, stored):
     now = timezone.now()
     _unpublished("statusevent", [e.pk for e in events if stored.get(e.pk) is True and not e.published], now)
     _republished("statusevent", [e.pk for e in events if stored.get(e.pk) is False and e.published])
+
+
+def latest_change(model, type_):
+    """The latest `updated_at` of `model`'s table or deletion of its type: one query, two index look-ups.
+
+    Two scalar subqueries, so that each is answered from its index's end ((updated_at, id) and (type,
+    deleted_at)); an aggregate mixing both would make PostgreSQL read the whole table.
+    """
+    sql = (f"SELECT (SELECT MAX(updated_at) FROM {connection.ops.quote_name(model._meta.db_table)}), "
+           f"(SELECT MAX(deleted_at) FROM {connection.ops.quote_name(Deletion._meta.db_table)} WHERE type = %s)")
+    field = model._meta.get_field("updated_at")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [type_])
+        found = cursor.fetchone()
+    moments = [field.to_python(value) if isinstance(value, str) else value for value in found]
+    moments = [timezone.make_aware(moment, datetime.UTC) if moment is not None and timezone.is_naive(moment)
+               else moment for moment in moments]
+    return max((moment for moment in moments if moment is not None), default=None)
 
 
 def prune(now=None):

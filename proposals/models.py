@@ -524,6 +524,8 @@ class Deletion(models.Model):
         indexes = [
             models.Index(fields=["deleted_at", "id"], name="deletion_walk_idx"),
             models.Index(fields=["type", "object_id"], name="deletion_object_idx"),
+            # A list's Last-Modified: its type's latest deletion (proposals.deletions.latest_change).
+            models.Index(fields=["type", "deleted_at"], name="deletion_latest_idx"),
         ]
 
     def __str__(self):

@@ -7,7 +7,7 @@ reconcile. See the sync notes in the API description.
 
 import datetime
 
-from django.db.models import Max, Subquery
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
@@ -51,11 +51,7 @@ class SyncedResourceMixin(SyncOrderingMixin):
     deletion_type = None
 
     def list_last_changed(self):
-        # One query: the latest change of the table, and (as an uncorrelated subquery) its latest deletion.
-        removed = Deletion.objects.filter(type=self.deletion_type).order_by("-deleted_at").values("deleted_at")[:1]
-        found = self.get_queryset().model._default_manager.aggregate(
-            changed=Max("updated_at"), removed=Max(Subquery(removed)))
-        return max((moment for moment in found.values() if moment is not None), default=None)
+        return deletions.latest_change(self.get_queryset().model, self.deletion_type)
 
     @extend_schema(
         summary="Every id", responses=ids_response,

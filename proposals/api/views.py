@@ -156,7 +156,9 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
         return {name: value for name, value in item.items() if name in kept} if kept and item else item
 
     def shape_list(self, results):
-        return [self.trimmed(item) for item in results]
+        if not (kept := self.kept_fields()):
+            return results
+        return [{name: value for name, value in item.items() if name in kept} for item in results]
 
     def representation_variant(self):
         return ";".join(",".join(sorted(self._listed(name, allowed))) for name, allowed in (
