@@ -1,6 +1,6 @@
 """Benchmark: the production server (gunicorn, DEBUG off) on a PostgreSQL database of 100,000 proposals.
 
-    .venv/bin/python bench/run.py [--database tracker_bench] [--proposals 100000] [--requests 300]
+    .venv/bin/python bench/run.py [--database tracker_bench] [--proposals 100000] [--requests 300] [--only include]
 
 Seeds the database with seed_synthetic unless it already holds that many synthetic proposals, starts
 gunicorn with two workers on 127.0.0.1, and for each scenario prints requests per second, p50 and p99
@@ -115,7 +115,7 @@ def prepare_database(args, env):
 
 def start_server(args, env):
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "tracker/gunicorn.conf.py"],
+        [str(Path(PYTHON).parent / "gunicorn"), "-c", "tracker/gunicorn.conf.py"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(args.log, "w"),
     )
     deadline = time.monotonic() + 30
@@ -235,15 +235,28 @@ def count_queries(scenario):
 # What is measured.
 
 
+EMBEDDING = "include=sponsors,themes,session"
+THEMES = ["synthetic-5g", "synthetic-artificial-intelligence", "synthetic-cybersecurity", "synthetic-education"]
+
+
 def scenarios(args):
     fresh = {"Cache-Control": "no-cache"}
     first = request(args.port, "/api/v1/proposals/", fresh)
     etag = first[1].get("ETag", "")
+    embedding = [
+        Scenario("API list, first page, uncached", ["/api/v1/proposals/"], fresh),
+        Scenario(f"API list {EMBEDDING}, uncached", [f"/api/v1/proposals/?{EMBEDDING}"], fresh,
+                 target="CPU ≤ 2× plain list", check="embedding"),
+        Scenario(f"API list {EMBEDDING}, 4 themes, uncached",
+                 [f"/api/v1/proposals/?{EMBEDDING}&theme={slug}" for slug in THEMES], fresh),
+    ]
+    if args.only == "include":
+        return [Scenario("ceiling (constant bytes)", ["/__bench__/constant/"]), *embedding]
     (before_last, page_2000), pages = walk(args, json.loads(first[2]))
     ids = [row["id"] for row in json.loads(first[2])["results"]]
     detail_urls = [request(args.port, f"/proposals/{pk}/")[1].get("Location", f"/proposals/{pk}/") for pk in ids]
     detail_urls = [urllib.parse.urlsplit(url).path for url in detail_urls]
-    themes = ["synthetic-5g", "synthetic-artificial-intelligence", "synthetic-cybersecurity", "synthetic-education"]
+    themes = THEMES
     le = lambda limit: lambda row, ceiling: row.cpu_ms <= limit * ceiling.cpu_ms  # noqa: E731
     p50 = lambda limit: lambda row, ceiling: row.percentile(0.5) <= limit  # noqa: E731
     return [
@@ -266,6 +279,7 @@ def scenarios(args):
         Scenario(f"search '{args.word}', uncached", [f"/proposals/?q={args.word}"], fresh,
                  target="p50 ≤ 50 ms", check=p50(50)),
         Scenario("HTML proposal list, cache hit", ["/proposals/"]),
+        *embedding[1:],
     ]
 
 
@@ -319,6 +333,9 @@ def print_table(results, ceiling, first_page):
         if scenario.check == "walk":
             ratio = row.cpu_ms / first_page.cpu_ms
             verdict = f"{'met' if ratio <= 1.2 else 'MISSED'} ({ratio:.2f}× first)"
+        elif scenario.check == "embedding":
+            ratio = row.cpu_ms / first_page.cpu_ms
+            verdict = f"{'met' if ratio <= 2 else 'MISSED'} ({ratio:.2f}× plain list)"
         elif scenario.check:
             verdict = "met" if scenario.check(row, ceiling) else "MISSED"
         unexpected = {status: n for status, n in row.statuses.items() if status != scenario.expect}
@@ -343,6 +360,8 @@ def main():
     parser.add_argument("--walk", type=int, default=2000, help="Which page of the API list walk to measure.")
     parser.add_argument("--word", default="national", help="A common word to search for.")
     parser.add_argument("--export", default="/api/v1/proposals/export/")
+    parser.add_argument("--only", choices=["include"], help="include: only the plain list beside the list with "
+                        f"{EMBEDDING} (and the ceiling), no walk and no export.")
     parser.add_argument("--log", default="/tmp/tracker-bench-gunicorn.log")
     args = parser.parse_args()
 
@@ -367,7 +386,7 @@ def main():
             result.queries = count_queries(scenario)
             results.append(result)
             print(f"  {scenario.name}: {result.requests} requests in {result.seconds:.1f}s", flush=True)
-        export = measure_export(args, server.pid)
+        export = None if args.only else measure_export(args, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -377,6 +396,8 @@ def main():
     print(f"PostgreSQL {args.database}, {args.proposals} proposals; gunicorn {args.workers} sync workers, "
           f"DEBUG off, {args.concurrency} client threads on the same machine ({os.cpu_count()} CPUs).")
     print_table(results, ceiling, first_page)
+    if export is None:
+        return
     status, size, lines, seconds, peak = export
     verdict = "met" if peak < 150 else "MISSED"
     print(f"\nCSV export {args.export}: HTTP {status}, {lines - 1} rows, {size / 1e6:.1f} MB in {seconds:.1f}s; "

@@ -1,16 +1,30 @@
 """The API's delegates and companies: lists filtered by body and company, each with its relations prefetched."""
 
+import django_filters
 from django.db.models import Prefetch
 
 from people.models import Affiliation, Company, Delegate, Membership
+from proposals.api.filters import UpdatedSinceFilter
+from proposals.api.reference import SyncedSlugViewSet
 from proposals.models import Body
-from tracker.api.base import SlugResourceViewSet
-from tracker.api.filters import AppliedFilterSet, SlugListFilter
+from proposals.querysets import named
+from tracker.api.filters import SlugListFilter
 
 from .serializers import CompanySerializer, DelegateSerializer
 
 
-class DelegateFilter(AppliedFilterSet):
+class NameFilter(UpdatedSinceFilter):
+    q = django_filters.CharFilter(max_length=200, help_text="A name in English, Chinese or pinyin (with or without "
+                                  "tones and spaces: leijun, Lei Jun, 雷军), or another known spelling.")
+
+    def apply(self, queryset, values):
+        queryset = super().apply(queryset, values)
+        if values.get("q"):
+            queryset = queryset.filter(pk__in=named(queryset.model, values["q"]).values("pk"))
+        return queryset
+
+
+class DelegateFilter(NameFilter):
     body = SlugListFilter(Body, help_text="Bodies the delegate has sat in.")
     company = SlugListFilter(Company, help_text="Companies the delegate holds a position at.")
 
@@ -19,14 +33,22 @@ class DelegateFilter(AppliedFilterSet):
         fields = []
 
     def apply(self, queryset, values):
+        queryset = super().apply(queryset, values)
         if "body" in values:
             queryset = queryset.filter(memberships__body__in=values["body"])
         if "company" in values:
             queryset = queryset.filter(affiliations__company__in=values["company"])
-        return queryset.distinct() if values else queryset
+        return queryset.distinct() if {"body", "company"} & set(values) else queryset
 
 
-class DelegateViewSet(SlugResourceViewSet):
+class CompanyFilter(NameFilter):
+    class Meta:
+        model = Company
+        fields = []
+
+
+class DelegateViewSet(SyncedSlugViewSet):
+    deletion_type = "delegate"
     queryset = Delegate.objects.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("body")),
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
@@ -35,7 +57,9 @@ class DelegateViewSet(SlugResourceViewSet):
     filterset_class = DelegateFilter
 
 
-class CompanyViewSet(SlugResourceViewSet):
+class CompanyViewSet(SyncedSlugViewSet):
+    deletion_type = "company"
+    filterset_class = CompanyFilter
     queryset = Company.objects.prefetch_related(
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("delegate")), "events"
     )

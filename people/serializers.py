@@ -45,8 +45,8 @@ class DelegateSerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Delegate
-        fields = ["url", "slug", "name_en", "name_zh", "name_pinyin", "other_names", "bio", "memberships",
-                  "affiliations", "proposals"]
+        fields = ["url", "id", "slug", "name_en", "name_zh", "name_pinyin", "other_names", "bio", "memberships",
+                  "affiliations", "proposals", "updated_at"]
 
 
 class CompanySerializer(ModelRulesMixin, APIModelSerializer):
@@ -57,5 +57,5 @@ class CompanySerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Company
-        fields = ["url", "slug", "name_en", "name_zh", "sector", "website", "description", "affiliations", "events",
-                  "proposals"]
+        fields = ["url", "id", "slug", "name_en", "name_zh", "sector", "website", "description", "affiliations",
+                  "events", "proposals", "updated_at"]

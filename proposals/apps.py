@@ -10,4 +10,7 @@ class ProposalsConfig(AppConfig):
     def ready(self):
         from tracker.caching import connect_signals
 
+        from . import deletions
+
         connect_signals()
+        deletions.connect_signals()

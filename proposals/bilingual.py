@@ -85,6 +85,8 @@ class NamedRecord(BilingualMixin, models.Model):
     slug = models.SlugField(unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    # Moves on with every save (and with a change of what the API shows inside it): clients sync on it.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True

@@ -184,6 +184,7 @@ class Source(models.Model):
     # The report's full text, as taken in: every quote of its events is text[quote_start:quote_end].
     text = models.TextField(_("full text"), blank=True, max_length=600_000)
     text_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["text"])
 
@@ -514,5 +515,41 @@ class StatusEvent(models.Model):
             if any(getattr(event, name) != value for name, value in wanted.items()):
                 for name, value in wanted.items():
                     setattr(event, name, value)
-                StatusEvent.objects.filter(pk=event.pk).update(**wanted)
+                # What the API shows of the event changed: its updated_at moves, so event mirrors fetch it again.
+                event.updated_at = timezone.now()
+                StatusEvent.objects.filter(pk=event.pk).update(**wanted, updated_at=event.updated_at)
 
+
+
+class Deletion(models.Model):
+    """A record that left the public view: deleted, or taken back to draft. Clients' mirrors sync it away.
+
+    Rows come from the edit history (`proposals.deletions`: a '-' history record of any resource the API
+    shows) and from unpublishing; republishing removes the row again, so the feed lists what is gone now.
+    """
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted", _("deleted")
+        UNPUBLISHED = "unpublished", _("taken back to draft")
+
+    # The API's resource name: proposal, statusevent, session, body, theme, authority, source, delegate, company.
+    type = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    slug = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.DELETED)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    # Written by the deletion or unpublishing it records, which already moved the data version.
+    records_a_write = True
+
+    class Meta:
+        ordering = ["deleted_at", "id"]
+        indexes = [
+            models.Index(fields=["deleted_at", "id"], name="deletion_walk_idx"),
+            models.Index(fields=["type", "object_id"], name="deletion_object_idx"),
+            # A list's Last-Modified: its type's latest deletion (proposals.deletions.latest_change).
+            models.Index(fields=["type", "deleted_at"], name="deletion_latest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.object_id} {self.reason} at {self.deleted_at:%Y-%m-%d %H:%M}"

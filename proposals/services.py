@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import lifecycle
+from . import deletions, lifecycle
 from .models import Proposal, Sponsorship, StatusEvent
 
 # Recording a step is adding a status event: the Editors group has this permission, readers do not.
@@ -77,12 +77,14 @@ def save_timeline(proposal, *, add=(), change=(), delete=()):
     for event in add:
         event.proposal = proposal
     check_timeline_change(proposal, add=add, change=change, delete=delete)
+    stored = deletions.steps_published_state(change)
 
     for event in delete:
         event.delete()
     for event in [*change, *add]:
         event.save()
     proposal.refresh_status()
+    deletions.steps_changed(proposal, change, stored)
     return proposal
 
 
@@ -181,6 +183,7 @@ def publish(proposal):
     if not proposal.published:
         proposal.published, proposal.published_at = True, timezone.now()
         proposal.save(update_fields=["published", "published_at", "updated_at"])
+        deletions.proposal_published(proposal)
     return proposal
 
 
@@ -189,4 +192,5 @@ def unpublish(proposal):
     if proposal.published:
         proposal.published = False
         proposal.save(update_fields=["published", "updated_at"])
+        deletions.proposal_unpublished(proposal)
     return proposal

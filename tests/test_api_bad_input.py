@@ -50,7 +50,8 @@ def assert_error_naming(response, name, status=400):
     assert response.status_code == status, (response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     body = response.json()
-    assert name in body, (name, body)
+    # A nested field is named by its dotted path (sponsors.0): the field itself leads it.
+    assert any(key == name or key.startswith(f"{name}.") for key in body), (name, body)
     return body
 
 

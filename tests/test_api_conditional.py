@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
+from proposals.lifecycle import Status
 from proposals.models import Proposal
-from tracker.api import conditional
+from proposals.services import record_status
 
 from . import factories
 
@@ -84,16 +85,15 @@ def test_if_none_match_decides_when_both_validators_are_sent(client, clock):
     assert old_date.status_code == 304
 
 
-def test_a_list_sends_last_modified_once_the_data_versions_second_has_passed(client, clock, monkeypatch):
-    factories.proposal()
-    version = {"now": SECOND * 1_000_000_000 + 100_000_000}  # nanoseconds: a write 0.1 s into the second
-    monkeypatch.setattr(conditional, "data_version", lambda: version["now"])
+def test_a_list_sends_last_modified_once_the_second_of_its_last_change_has_passed(client, clock):
+    proposal = factories.proposal()
     clock.advance(0.1)
 
     first = client.get(LIST)
     assert first.status_code == 200 and "Last-Modified" not in first
 
-    version["now"] += 500_000_000  # another write, 0.6 s into the same second
+    clock.advance(0.4)
+    Proposal.objects.filter(pk=proposal.pk).update(title_en="Changed in the same second", updated_at=clock())
     again = client.get(LIST, HTTP_IF_MODIFIED_SINCE=http_date(SECOND))
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
 
@@ -101,3 +101,17 @@ def test_a_list_sends_last_modified_once_the_data_versions_second_has_passed(cli
     settled = client.get(LIST)
     assert settled["Last-Modified"] == http_date(SECOND)
     assert client.get(LIST, HTTP_IF_MODIFIED_SINCE=settled["Last-Modified"]).status_code == 304
+
+
+def test_a_lists_etag_moves_with_its_own_rows_only(client, clock):
+    cited = factories.source()
+    one, other = factories.proposal(), factories.proposal()
+    for proposal in (one, other):
+        record_status(proposal, date=datetime.date(2020, 5, 22), status=Status.SUBMITTED, source=cited)
+    events_of_one = f"/api/v1/status-events/?proposal={one.pk}"
+    before = client.get(events_of_one)["ETag"]
+    clock.advance(2)
+    record_status(other, date=datetime.date(2020, 6, 1), status=Status.FILED, source=cited)
+    assert client.get(events_of_one, HTTP_IF_NONE_MATCH=before).status_code == 304
+    record_status(one, date=datetime.date(2020, 6, 1), status=Status.FILED, source=cited)
+    assert client.get(events_of_one, HTTP_IF_NONE_MATCH=before).status_code == 200

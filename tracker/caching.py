@@ -98,8 +98,9 @@ M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
 def _is_tracked(model):
     # Edit-history rows (django-simple-history) share their app's label but record a write that was already
-    # counted: the save that made them.
-    return model._meta.app_label in TRACKED_APPS and not issubclass(model, HistoricalChanges)
+    # counted: the save that made them. So do rows a model marks as records of other writes (`records_a_write`).
+    return model._meta.app_label in TRACKED_APPS and not issubclass(model, HistoricalChanges) and \
+        not getattr(model, "records_a_write", False)
 
 
 def _on_save_or_delete(sender, **kwargs):

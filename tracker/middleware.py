@@ -116,7 +116,8 @@ def _entry_for(response):
         response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
     return {
         "content": response.content,
-        "headers": list(response.items()),
+        # A client's throttle count is its own: a hit, served before the throttles run, carries none.
+        "headers": [(name, value) for name, value in response.items() if not name.startswith("X-RateLimit-")],
         "etag": response["ETag"],
         "varies_on_cookie": "cookie" in vary,
     }

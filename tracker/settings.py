@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Inside the response cache, which stores no X-RateLimit header (a stored count would be another client's).
+    "tracker.api.throttling.RateLimitHeadersMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -317,6 +319,8 @@ API_THROTTLE_CACHE = os.environ.get("API_THROTTLE_CACHE", "default")
 API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
 # How long a create's answer is kept for retries under the same Idempotency-Key, per user.
 API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
+# How long the deletions feed (/api/v1/deletions/) keeps a row; never less than 90 (proposals/deletions.py).
+API_DELETIONS_DAYS = int(os.environ.get("API_DELETIONS_DAYS", "90"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two Sessions Tracker API",

@@ -11,6 +11,23 @@ from proposals.lifecycle import Status
 from proposals.models import Authority, Body, Proposal, Session, StatusEvent, Theme
 from tracker.api.filters import AppliedFilterSet, ChoiceListFilter, InstantFilter, SlugListFilter, WholeNumberFilter
 
+UPDATED_SINCE_HELP = ("Changed at or after this instant (ISO 8601 with offset or Z, e.g. 2026-12-01T08:34:00Z). "
+                      "Walks in `updated_at` order.")
+
+
+class UpdatedSinceFilter(AppliedFilterSet):
+    """A reference resource's one filter: what changed since a client's last sync."""
+
+    updated_since = InstantFilter(help_text=UPDATED_SINCE_HELP)
+
+    class Meta:
+        fields = []
+
+    def apply(self, queryset, values):
+        if "updated_since" in values:
+            queryset = queryset.filter(updated_at__gte=values.pop("updated_since"))
+        return queryset
+
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": Status.values}})
 class StatusListFilter(ChoiceListFilter):
@@ -57,7 +74,7 @@ class StatusEventFilter(AppliedFilterSet):
     authority = SlugListFilter(Authority, help_text="Authorities referred to or replying.")
     date_after = django_filters.DateFilter(help_text="Dated on or after this date.")
     date_before = django_filters.DateFilter(help_text="Dated on or before this date.")
-    updated_since = InstantFilter(help_text="Changed at or after this instant (ISO 8601).")
+    updated_since = InstantFilter(help_text=UPDATED_SINCE_HELP)
 
     class Meta:
         model = StatusEvent
@@ -72,7 +89,7 @@ class StatusEventFilter(AppliedFilterSet):
         return queryset.filter(**{self.LOOKUPS[name]: value for name, value in values.items()})
 
 
-class SessionFilter(AppliedFilterSet):
+class SessionFilter(UpdatedSinceFilter):
     body = SlugListFilter(Body, help_text="Body slugs.")
     year = WholeNumberFilter(min_value=1949, max_value=2200, help_text="Year of the session.")
 
@@ -81,6 +98,7 @@ class SessionFilter(AppliedFilterSet):
         fields = []
 
     def apply(self, queryset, values):
+        queryset = super().apply(queryset, values)
         if "body" in values:
             queryset = queryset.filter(body__in=values["body"])
         if "year" in values:

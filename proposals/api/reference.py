@@ -13,7 +13,8 @@ from tracker.api.fields import (
 )
 from tracker.api.pagination import orderings
 
-from .filters import SessionFilter
+from .filters import SessionFilter, UpdatedSinceFilter
+from .sync import SyncedResourceMixin
 
 
 class BodySerializer(ModelRulesMixin, APIModelSerializer):
@@ -22,7 +23,8 @@ class BodySerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Body
-        fields = ["url", "slug", "name_en", "name_zh", "abbreviation", "kind", "level", "region", "proposals"]
+        fields = ["url", "id", "slug", "name_en", "name_zh", "abbreviation", "kind", "level", "region", "proposals",
+                  "updated_at"]
 
 
 class SessionSerializer(ModelRulesMixin, APIModelSerializer):
@@ -32,8 +34,8 @@ class SessionSerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Session
-        fields = ["url", "slug", "body", "term", "number", "year", "name_en", "name_zh", "opened_on", "closed_on",
-                  "proposals"]
+        fields = ["url", "id", "slug", "body", "term", "number", "year", "name_en", "name_zh", "opened_on", "closed_on",
+                  "proposals", "updated_at"]
         # The years the session filter takes.
         extra_kwargs = {"year": {"min_value": 1949, "max_value": 2200}}
 
@@ -45,7 +47,7 @@ class ThemeSerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Theme
-        fields = ["url", "slug", "name_en", "name_zh", "description", "parent", "proposals"]
+        fields = ["url", "id", "slug", "name_en", "name_zh", "description", "parent", "proposals", "updated_at"]
 
 
 class AuthoritySerializer(ModelRulesMixin, APIModelSerializer):
@@ -53,7 +55,7 @@ class AuthoritySerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Authority
-        fields = ["url", "slug", "name_en", "name_zh", "abbreviation", "website"]
+        fields = ["url", "id", "slug", "name_en", "name_zh", "abbreviation", "website", "updated_at"]
 
 
 class SourceSerializer(ModelRulesMixin, APIModelSerializer):
@@ -63,33 +65,48 @@ class SourceSerializer(ModelRulesMixin, APIModelSerializer):
 
     class Meta:
         model = Source
-        fields = ["url", "id", "source_url", "title", "publisher", "author", "published_on", "quote", "note"]
+        fields = ["url", "id", "source_url", "title", "publisher", "author", "published_on", "quote", "note",
+                  "updated_at"]
 
 
-class BodyViewSet(SlugResourceViewSet):
+SLUG_SYNC_ORDERINGS = orderings("slug", "updated_at")
+
+
+class SyncedSlugViewSet(SyncedResourceMixin, SlugResourceViewSet):
+    orderings = SLUG_SYNC_ORDERINGS
+    filterset_class = UpdatedSinceFilter
+
+
+class BodyViewSet(SyncedSlugViewSet):
+    deletion_type = "body"
     queryset = Body.objects.all()
     serializer_class = BodySerializer
 
 
-class SessionViewSet(SlugResourceViewSet):
+class SessionViewSet(SyncedSlugViewSet):
+    deletion_type = "session"
     queryset = Session.objects.select_related("body")
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
-    orderings = orderings("slug", "opened_on")
+    orderings = orderings("slug", "opened_on", "updated_at")
 
 
-class ThemeViewSet(SlugResourceViewSet):
+class ThemeViewSet(SyncedSlugViewSet):
+    deletion_type = "theme"
     queryset = Theme.objects.select_related("parent")
     serializer_class = ThemeSerializer
 
 
-class AuthorityViewSet(SlugResourceViewSet):
+class AuthorityViewSet(SyncedSlugViewSet):
+    deletion_type = "authority"
     queryset = Authority.objects.all()
     serializer_class = AuthoritySerializer
 
 
-class SourceViewSet(ResourceViewSet):
+class SourceViewSet(SyncedResourceMixin, ResourceViewSet):
+    deletion_type = "source"
     queryset = Source.objects.all()
     serializer_class = SourceSerializer
-    orderings = orderings("id")
+    filterset_class = UpdatedSinceFilter
+    orderings = orderings("id", "updated_at")
     default_ordering = "-id"

@@ -13,9 +13,11 @@ from django.utils import timezone
 from proposals import lifecycle
 from proposals.models import Proposal, Sponsorship, StatusEvent
 
+from . import embedding
+
 PROPOSAL_FIELDS = (
     "id", "slug", "title_en", "title_zh", "summary_en", "summary_zh", "kind", "number", "status", "status_date",
-    "reply_due_on", "created_at", "updated_at", "session__slug",
+    "reply_due_on", "created_at", "updated_at", "session__slug", "session_id",
 )
 EVENT_FIELDS = (
     "id", "proposal_id", "date", "date_approximate", "status", "note", "source_id", "authority__slug",
@@ -100,14 +102,20 @@ def proposal_dict(row, links, today):
     }
 
 
-def proposal_page_fetcher(links, *, with_timeline=False):
-    """A `fetch` for keyset paging: a sliced `proposal_values()` queryset → representation dicts."""
+def proposal_page_fetcher(links, *, with_timeline=False, includes=()):
+    """A `fetch` for keyset paging: a sliced `proposal_values()` queryset → representation dicts, with what
+    `includes` names (embedding.INCLUDES) added to each."""
     today = timezone.localdate()
+    includes = {*includes, *(("timeline",) if with_timeline else ())}
 
     def fetch(sliced_values):
-        items = [proposal_dict(row, links, today) for row in proposal_rows(sliced_values)]
-        if with_timeline:
+        rows = proposal_rows(sliced_values)
+        items = [proposal_dict(row, links, today) for row in rows]
+        if "timeline" in includes:
             attach_timelines(items, links, using=sliced_values.db)
+        if includes - {"timeline"}:
+            embedding.attach(items, {row["id"]: row["session_id"] for row in rows}, includes, links,
+                             using=sliced_values.db)
         return items
 
     return fetch
@@ -164,9 +172,11 @@ def attach_timelines(items, links, using=None):
         by_id[row["proposal_id"]]["timeline"].append(event_dict(row, links))
 
 
-def proposal_detail(proposal_id, links):
-    """One proposal with its timeline, sources and related proposals; None if there is no such proposal."""
-    items = proposal_page_fetcher(links, with_timeline=True)(proposal_values(Proposal.objects.filter(pk=proposal_id)))
+def proposal_detail(proposal_id, links, includes=()):
+    """One proposal with its timeline, sources and related proposals (and what `includes` embeds); None if there
+    is no such proposal."""
+    fetch = proposal_page_fetcher(links, with_timeline=True, includes=includes)
+    items = fetch(proposal_values(Proposal.objects.filter(pk=proposal_id)))
     if not items:
         return None
     item = items[0]

@@ -4,6 +4,7 @@ Reads are built as plain dicts in `representations.py` for speed; the `*Output` 
 shape for the OpenAPI schema only (a test checks real responses against the schema).
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
 
@@ -65,8 +66,21 @@ class RecordStatusSerializer(StatusEventSerializer):
         return services.record_status(self.context["proposal"], **validated_data)
 
 
+class TimelineStepInput(StatusEventSerializer):
+    """A step of the timeline a new proposal is created with."""
+
+    proposal = None  # the proposal being created
+
+    class Meta(StatusEventSerializer.Meta):
+        fields = [name for name in StatusEventSerializer.Meta.fields if name != "proposal"]
+
+
 class ProposalInputSerializer(ModelRulesMixin, APIModelSerializer):
     """What an editor sends to create or change a proposal. Its status comes only from its timeline."""
+
+    # Shown in responses but set by the server: named read-only when a write sends them.
+    shown_fields = ("url", "id", "status", "status_date", "reply_due_on", "overdue", "lead_sponsor", "created_at",
+                    "updated_at")
 
     session = LinkOrKeyField("session", queryset=Session.objects.select_related("body"))
     themes = LinkOrKeyField("theme", queryset=Theme.objects.all(), many=True, required=False)
@@ -83,19 +97,39 @@ class ProposalInputSerializer(ModelRulesMixin, APIModelSerializer):
         help_text="Sponsoring delegates, the lead sponsor (领衔) first. Replaces the current list when given.",
     )
 
+    timeline = TimelineStepInput(
+        many=True, required=False, max_length=100,
+        help_text="Only when creating: the proposal's first steps, oldest first, checked by the lifecycle as one "
+        "timeline; the proposal and its steps are created together or not at all. Later steps go to "
+        "/proposals/{id}/status-events/.")
+
     class Meta:
         model = Proposal
         fields = [
             "title_en", "title_zh", "slug", "summary", "summary_zh", "full_text", "kind", "number", "session",
-            "themes", "sources", "related", "sponsors", "published",
+            "themes", "sources", "related", "sponsors", "published", "timeline",
         ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["timeline"].read_only = True  # an existing timeline changes step by step, each one checked
+        return fields
 
     @transaction.atomic
     def create(self, validated_data):
         sponsors = validated_data.pop("sponsors", [])
         published = validated_data.pop("published", False)
+        steps = validated_data.pop("timeline", [])
         proposal = super().create(validated_data)
         services.set_sponsors(proposal, sponsors)  # the first one leads
+        if steps:
+            try:
+                services.save_timeline(proposal, add=[StatusEvent(**step) for step in steps])
+            except DjangoValidationError as error:
+                # Raised inside this atomic block: the proposal is not created either.
+                raise serializers.ValidationError({"timeline": error.messages}) from None
+            proposal.refresh_from_db()
         if published:
             services.publish(proposal)
         return proposal
@@ -150,9 +184,54 @@ class ProposalOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True, help_text="Moves on with every change, timeline included.")
 
 
+class EmbeddedNamed(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    url = _link()
+    name_en = serializers.CharField(read_only=True)
+    name_zh = serializers.CharField(read_only=True)
+
+
+class EmbeddedSponsor(EmbeddedNamed):
+    name_pinyin = serializers.CharField(read_only=True)
+    lead = serializers.BooleanField(read_only=True, help_text="The lead sponsor (领衔).")
+
+
+class EmbeddedSession(EmbeddedNamed):
+    year = serializers.IntegerField(read_only=True)
+    body = serializers.CharField(read_only=True, help_text="The body's slug.")
+
+
+class EmbeddedSource(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = _link()
+    source_url = serializers.CharField(read_only=True, help_text="The cited page, or empty.")
+    title = serializers.CharField(read_only=True)
+    publisher = serializers.CharField(read_only=True)
+    published_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class EmbeddedProposal(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    url = _link()
+    title_en = serializers.CharField(read_only=True)
+    title_zh = serializers.CharField(read_only=True)
+
+
+class EmbeddedOutput(serializers.Serializer):
+    # Not read-only, so that the schema does not mark them required: each is there only when included.
+    sponsors = EmbeddedSponsor(many=True, required=False, help_text="With `include=sponsors`: the lead first.")
+    themes = EmbeddedNamed(many=True, required=False, help_text="With `include=themes`.")
+    session = EmbeddedSession(required=False, help_text="With `include=session`.")
+    sources = EmbeddedSource(many=True, required=False, help_text="With `include=sources`.")
+    related = EmbeddedProposal(many=True, required=False, help_text="With `include=related`: published ones.")
+
+
 class ProposalListOutput(ProposalOutput):
     # Not read-only, so that the schema does not mark it required: it is there only when asked for.
     timeline = StatusEventSerializer(many=True, required=False, help_text="Only with `include=timeline`.")
+    embedded = EmbeddedOutput(required=False, help_text="What `include` names beyond the timeline.")
 
 
 class ProposalDetailOutput(ProposalOutput):
@@ -160,6 +239,7 @@ class ProposalDetailOutput(ProposalOutput):
     sources = serializers.ListField(child=_link(), read_only=True)
     related = serializers.ListField(child=_link(), read_only=True, help_text="The same idea in other years.")
     timeline = StatusEventSerializer(many=True, read_only=True, help_text="Every status event, oldest first.")
+    embedded = EmbeddedOutput(required=False, help_text="What `include` names beyond the timeline.")
 
 
 class SimilarProposalOutput(serializers.Serializer):

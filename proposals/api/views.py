@@ -21,6 +21,7 @@ from tracker.api.pagination import KeysetPagination, orderings
 from tracker.api.throttling import AnonExportThrottle, AnonThrottle, UserThrottle
 
 from . import export, representations
+from .embedding import INCLUDES
 from .filters import ProposalFilter, StatusEventFilter
 from .serializers import (
     ProposalDetailOutput,
@@ -30,9 +31,10 @@ from .serializers import (
     SimilarProposalsOutput,
     StatusEventSerializer,
 )
+from .sync import SyncedResourceMixin
 
-SYNC_ORDERING = "updated_at"
-INCLUDES = {"timeline"}
+# What `fields=` may keep: every field a proposal's list item or detail shows.
+SHOWN_FIELDS = {*ProposalDetailOutput().fields, "embedded"}
 PROPOSAL_ORDERINGS = orderings("status_date", "updated_at", "id", nullable=("status_date",))
 
 
@@ -51,18 +53,6 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data if isinstance(data, bytes) else b""
-
-
-class SyncOrderingMixin:
-    """With `updated_since` the walk is in `updated_at` order, the only order in which a sync cannot miss a change."""
-
-    def list_ordering_default(self):
-        if not self.request.query_params.get("updated_since"):
-            return self.default_ordering
-        chosen = self.request.query_params.get("ordering")
-        if chosen and chosen != SYNC_ORDERING:
-            raise ValidationError({"ordering": [_("With updated_since the only ordering is updated_at.")]})
-        return SYNC_ORDERING
 
 
 limit_parameter = OpenApiParameter(
@@ -95,8 +85,15 @@ def _similar_response(request, found):
 
 
 include_parameter = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=sorted(INCLUDES),
-    description="`timeline`: add each proposal's full timeline to the page (one more query per page).",
+    "include", {"type": "array", "items": {"type": "string", "enum": list(INCLUDES)}}, style="form", explode=False,
+    description="Comma-separated: `timeline` adds each proposal's timeline; `sponsors`, `themes`, `session`, "
+    "`sources`, `related` add those objects (id, slug, names, url) under `embedded`. One more query per value "
+    "for the whole page, whatever its size.",
+)
+fields_parameter = OpenApiParameter(
+    "fields", {"type": "array", "items": {"type": "string", "enum": sorted(SHOWN_FIELDS)}}, style="form",
+    explode=False, description="Comma-separated: only these fields of each proposal (e.g. `id,title_en,status`). "
+    "Give `embedded` or `timeline` to keep what `include` added.",
 )
 
 
@@ -105,14 +102,16 @@ include_parameter = OpenApiParameter(
         summary="List proposals",
         description="Filter like the reader pages; keyset pages (follow `next`). Default order: latest status "
         "change first. With `updated_since`, oldest change first, for incremental sync.",
-        parameters=[include_parameter], responses=ProposalListOutput(many=True),
+        parameters=[include_parameter, fields_parameter], responses=ProposalListOutput(many=True),
     ),
-    retrieve=extend_schema(summary="One proposal with its full timeline", responses=ProposalDetailOutput),
+    retrieve=extend_schema(summary="One proposal with its full timeline", responses=ProposalDetailOutput,
+                           parameters=[include_parameter, fields_parameter]),
     create=extend_schema(request=ProposalInputSerializer, responses={201: ProposalDetailOutput}),
     update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
     partial_update=extend_schema(request=ProposalInputSerializer, responses=ProposalDetailOutput),
 )
-class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
+class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
+    deletion_type = "proposal"
     queryset = Proposal.objects.all()
     serializer_class = ProposalInputSerializer
 
@@ -124,20 +123,54 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
     filterset_class = ProposalFilter
     orderings = PROPOSAL_ORDERINGS
     default_ordering = "-status_date"
-    extra_query_params = ("include",)
+    extra_query_params = ("include", "fields")
 
-    def includes(self):
-        wanted = {part for part in self.request.query_params.get("include", "").split(",") if part}
-        if wanted - INCLUDES:
-            raise ValidationError({"include": [_("Choose from: %(choices)s.") % {"choices": ", ".join(INCLUDES)}]})
+    def _listed(self, parameter, allowed):
+        # Comma-separated, repeated, or both (generated clients repeat the parameter).
+        wanted = {part.strip() for value in self.request.query_params.getlist(parameter) for part in value.split(",")
+                  if part.strip()}
+        if unknown := wanted - set(allowed):
+            raise ValidationError({parameter: [_("Unknown value: %(values)s. Choose from: %(choices)s.") % {
+                "values": ", ".join(sorted(unknown)), "choices": ", ".join(sorted(allowed))}]})
         return wanted
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        errors = {}
+        for check in (self.includes, self.kept_fields):
+            try:
+                check()
+            except ValidationError as error:
+                errors.update(error.detail)
+        if errors:
+            raise ValidationError(errors)
+
+    def includes(self):
+        return self._listed("include", INCLUDES)
+
+    def kept_fields(self):
+        return self._listed("fields", SHOWN_FIELDS)
+
+    def trimmed(self, item):
+        kept = self.kept_fields()
+        return {name: value for name, value in item.items() if name in kept} if kept and item else item
+
+    def shape_list(self, results):
+        if not (kept := self.kept_fields()):
+            return results
+        return [{name: value for name, value in item.items() if name in kept} for item in results]
+
+    def representation_variant(self):
+        return ";".join(",".join(sorted(self._listed(name, allowed))) for name, allowed in (
+            ("include", INCLUDES), ("fields", SHOWN_FIELDS)))
+
     def fetch_page(self, sliced_queryset):
-        fetch = representations.proposal_page_fetcher(Links(self.request), with_timeline="timeline" in self.includes())
+        fetch = representations.proposal_page_fetcher(Links(self.request), includes=self.includes())
         return fetch(representations.proposal_values(sliced_queryset))
 
     def represent(self, instance):
-        return representations.proposal_detail(instance.pk, Links(self.request))
+        return self.trimmed(representations.proposal_detail(instance.pk, Links(self.request),
+                                                            includes=self.includes()))
 
     @extend_schema(
         summary="Record a status change",
@@ -198,7 +231,8 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
     @extend_schema(
         summary="Export proposals as CSV",
         description="Every proposal the filters select (no paging), streamed in the list's order.",
-        parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(PROPOSAL_ORDERINGS))],
+        parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(PROPOSAL_ORDERINGS),
+                                     description="Row order (default `-status_date`); ties are broken by id.")],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
     @action(detail=False, methods=["get"], url_path="export", renderer_classes=[CSVRenderer], pagination_class=None,
@@ -207,7 +241,12 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         self.extra_query_params = ("ordering",)  # the whole list in one response: no cursor, no page size
         queryset = self.filter_queryset(self.get_queryset())
         _name, ordering = KeysetPagination().ordering(request, self)
-        return export.streaming_csv(queryset, ordering, Links(request))
+        # Streamed, so validated by the data version: any write anywhere is a new ETag, an unchanged one a 304.
+        etag, last_modified = conditional.list_validators(request, "csv")
+        if unchanged := conditional.not_modified(request, etag, last_modified):
+            return unchanged
+        return conditional.set_validators(export.streaming_csv(queryset, ordering, Links(request)), etag,
+                                          last_modified)
 
 
 @extend_schema_view(
@@ -218,7 +257,8 @@ class ProposalViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
         responses=StatusEventSerializer(many=True),
     ),
 )
-class StatusEventViewSet(PlainDictListMixin, SyncOrderingMixin, ResourceViewSet):
+class StatusEventViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
+    deletion_type = "statusevent"
     queryset = StatusEvent.objects.all()
     serializer_class = StatusEventSerializer
 

@@ -46,11 +46,11 @@ class PassThroughSerializer(serializers.BaseSerializer):
         return instance
 
 
-class ResourceViewSet(viewsets.ModelViewSet):
+class ValidatedListMixin:
+    """Keyset-paged lists whose ETag is a digest of the page as shown, so it changes exactly when the page does."""
+
     pagination_class = KeysetPagination
     filter_backends = [StrictFilterBackend]
-    # An id is a positive 64-bit integer: longer digit strings are no address (a JSON 404), never a query.
-    lookup_value_regex = "[0-9]{1,18}"
     orderings = {}
     default_ordering = None
     extra_query_params = ()
@@ -66,22 +66,38 @@ class ResourceViewSet(viewsets.ModelViewSet):
         return list(sliced_queryset)
 
     def row_key(self, ordering):
-        """row -> (ordering value, id), for the next page's cursor."""
+        """row -> (ordering value, id), for the next cursor."""
         return attribute_key(ordering)
 
+    def list_last_changed(self):
+        """The last change of anything this list could show, as an aware datetime, or None if unknown."""
+        return None
+
+    def shape_list(self, results):
+        """The page's items as sent (a view trimming them to `fields=` says so here)."""
+        return results
+
     def list(self, request, *args, **kwargs):
-        # The data version alone answers a conditional GET: no query for the list runs for a 304.
-        etag, last_modified = conditional.list_validators(request, request.accepted_renderer.format)
-        conditional_read = self._conditional(request)
-        # `If-None-Match: *` matches any list, even one asked for with invalid parameters: that request is
-        # checked first, and gets its 400. (A real ETag names the exact request it was read for.)
-        wildcard = request.headers.get("If-None-Match", "").strip() == "*"
-        if conditional_read and not wildcard and (unchanged := conditional.not_modified(request, etag, last_modified)):
-            return unchanged
         response = super().list(request, *args, **kwargs)
-        if conditional_read and wildcard and (unchanged := conditional.not_modified(request, etag, last_modified)):
+        if isinstance(response.data, dict) and "results" in response.data:
+            response.data["results"] = self.shape_list(response.data["results"])
+        if not self._conditional(request):
+            return response
+        etag = conditional.representation_etag(request, response.data, request.accepted_renderer.format)
+        last_modified = conditional.settled_last_modified(conditional.whole_seconds(self.list_last_changed()))
+        if unchanged := conditional.not_modified(request, etag, last_modified):
             return unchanged
         return conditional.set_validators(response, etag, last_modified)
+
+    @staticmethod
+    def _conditional(request):
+        # The browsable HTML page shows who is signed in; only machine formats are validated.
+        return request.accepted_renderer.format != "api"
+
+
+class ResourceViewSet(ValidatedListMixin, viewsets.ModelViewSet):
+    # An id is a positive 64-bit integer: longer digit strings are no address (a JSON 404), never a query.
+    lookup_value_regex = "[0-9]{1,18}"
 
     # Reads of one object
 
@@ -93,10 +109,15 @@ class ResourceViewSet(viewsets.ModelViewSet):
             representation = self.represent(instance)
         return conditional.object_validators(instance, representation)
 
+    def representation_variant(self):
+        """What the request asks to be shown beyond the default (include=, fields=), or "" for the default."""
+        return ""
+
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         representation = None if hasattr(instance, "updated_at") else self.represent(instance)
         etag, last_modified = self.validators(instance, representation)
+        etag = conditional.varied(etag, self.representation_variant())
         if self._conditional(request) and (unchanged := conditional.not_modified(request, etag, last_modified)):
             return unchanged
         if representation is None:
@@ -118,11 +139,6 @@ class ResourceViewSet(viewsets.ModelViewSet):
             response.accepted_renderer = ORJSONRenderer()
             response.accepted_media_type = ORJSONRenderer.media_type
         return response
-
-    @staticmethod
-    def _conditional(request):
-        # The browsable HTML page shows who is signed in; only machine formats are validated.
-        return request.accepted_renderer.format != "api"
 
     # Writes
 

@@ -1,15 +1,19 @@
 """HTTP validators: ETag and Last-Modified on reads (304 when unchanged), If-Match on writes (412 when stale,
 428 when missing).
 
-A list's ETag is the site-wide data version (moved on by every write, see `tracker.caching`) plus the exact
-request, so an unchanged list is answered 304 before any query runs. An object's ETag comes from its
-`updated_at` where it has one, otherwise from a hash of its representation; either way it changes exactly
-when what a client read is no longer current, which is what If-Match compares against. Last-Modified, whole
-seconds only, is sent once the second of the last change is over (`settled_last_modified`).
+A list page's ETag is a digest of the page as shown, so it changes exactly when that page does (another
+record's change leaves it alone); its Last-Modified is the last change of the list's resource, deletions
+included. What depends on the whole data set (the export, the bulk files) is validated by the site-wide
+data version (moved on by every write, see `tracker.caching`) plus the exact request, before any query.
+An object's ETag comes from its `updated_at` where it has one, otherwise from a hash of its representation;
+either way it changes exactly when what a client read is no longer current, which is what If-Match compares
+against. Last-Modified, whole seconds only, is sent once the second of the last change is over
+(`settled_last_modified`).
 """
 
 import datetime
 import hashlib
+import re
 from types import SimpleNamespace
 
 import orjson
@@ -68,6 +72,17 @@ def settled_last_modified(changed_second):
     return changed_second
 
 
+def whole_seconds(moment):
+    return None if moment is None else _whole_seconds(moment)
+
+
+def representation_etag(request, data, renderer_format):
+    """The ETag of a list page: a digest of the request and exactly what it shows, so another record's change
+    leaves it be."""
+    shown = orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return _quoted("page", request.get_full_path(), renderer_format, shown)
+
+
 def list_validators(request, renderer_format):
     """(ETag, Last-Modified seconds or None) of any list or read that depends on the whole data set."""
     version = data_version()  # nanoseconds since the epoch of the last write
@@ -100,12 +115,25 @@ def not_modified(request, etag, last_modified=None):
     return None if answer is None else set_validators(answer, etag, last_modified)
 
 
+def varied(etag, variant):
+    """The ETag of one variant of an object's representation (include=, fields=): the object's own tag with a
+    suffix, so a 304 is never answered for another variant, while If-Match still compares the object's tag."""
+    if not variant.strip(";"):
+        return etag
+    return f'{etag[:-1]}-{_quoted(variant)[1:]}'
+
+
+def _object_tag(tag):
+    return re.sub(r'-[0-9a-f]+"$', '"', tag)
+
+
 def check_if_match(request, current_etag):
     """Refuse a write made blindly (428) or against a representation that is no longer current (412)."""
     if_match = request.headers.get("If-Match")
     if not if_match:
         raise PreconditionRequired()
-    tags = set(parse_etags(if_match))  # strong comparison: a weak tag never matches
+    # Strong comparison (a weak tag never matches), of the object's tag whichever variant was read.
+    tags = {_object_tag(tag) for tag in parse_etags(if_match)}
     if "*" not in tags and current_etag not in tags:
         raise PreconditionFailed()
 

@@ -27,7 +27,38 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+def flattened(errors, prefix=""):
+    """A 400's errors in the API's one shape: {name: [messages]}, a nested field named by its dotted path.
+
+    DRF nests errors as the data was nested (`{"sponsors": {"0": [...]}}`, `{"timeline": [{}, {"date": [...]}]}`);
+    a client then needs a walker per field. Flat, every key is a parameter or a field path (`sponsors.0`,
+    `timeline.1.date`) and every value a list of messages; `detail` is one message about the whole request.
+    """
+    if isinstance(errors, dict):
+        items = errors.items()
+    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
+        items = ((str(index), item) for index, item in enumerate(errors))
+    else:
+        return {prefix: errors if isinstance(errors, list) else [errors]} if prefix else {"detail": errors}
+    flat = {}
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if name == "detail" and not isinstance(value, (dict, list)):
+            flat[name] = value  # a message about the whole request stays a string, as in every other error
+            continue
+        flat.update(flattened(value, name))
+    return flat
+
+
 def exception_handler(exc, context):
+    response = _handled(exc, context)
+    if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST and \
+            isinstance(response.data, (dict, list)):
+        response.data = flattened(response.data)
+    return response
+
+
+def _handled(exc, context):
     if isinstance(exc, Throttled) and not exc.wait:
         exc.wait = 1  # DRF sends Retry-After only for a positive wait; a client must always be told when
     if isinstance(exc, IntegrityError):

@@ -2,6 +2,7 @@
 model-rule checks."""
 
 import datetime
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
@@ -18,7 +19,8 @@ from .links import RESOURCES, Links
 from .pagination import MAX_ID
 
 
-@extend_schema_field({"type": "string", "format": "uri", "description": "URL (a slug or id is accepted on input)."})
+@extend_schema_field({"type": "string", "description": "URL; on input its URL, its path, its slug (for resources "
+                      "addressed by slug) or its id."})
 class LinkOrKeyField(serializers.HyperlinkedRelatedField):
     """Another resource, shown as its URL; taken as that URL, its path, or the bare slug or id.
 
@@ -30,6 +32,7 @@ class LinkOrKeyField(serializers.HyperlinkedRelatedField):
         "null_characters": _("Null characters are not allowed."),
         "foreign_host": _("Give an address on this server ({host}), its path, or the bare key; "
                           "not an address on another host."),
+        "does_not_exist": _("No {kind} {value}."),
     }
 
     def __init__(self, resource, **kwargs):
@@ -37,7 +40,15 @@ class LinkOrKeyField(serializers.HyperlinkedRelatedField):
         kwargs.setdefault("lookup_field", RESOURCES[resource][1])
         super().__init__(**kwargs)
 
+    def fail(self, key, **kwargs):
+        if key == "does_not_exist":
+            # Name the value sent: "No session npc-2030.", not a bare "Object does not exist."
+            kwargs = {"kind": self.get_queryset().model._meta.verbose_name,
+                      "value": str(getattr(self, "_sent", ""))[:200], **kwargs}
+        super().fail(key, **kwargs)
+
     def to_internal_value(self, data):
+        self._sent = data
         if isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if isinstance(data, str) and "\x00" in data:
@@ -49,18 +60,19 @@ class LinkOrKeyField(serializers.HyperlinkedRelatedField):
         return super().to_internal_value(data)
 
     def _by_key(self, key):
-        if self.lookup_field == "pk":
-            text = str(key).strip()
-            # An id beyond a 64-bit integer names no row, and the database would refuse to compare with it.
-            if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-                self.fail("does_not_exist")
-            key = int(text)
+        """The object a bare key names: its slug where the resource is addressed by slug, or its id, always."""
+        text = str(key).strip()
+        if self.lookup_field != "pk" and not isinstance(key, int):
+            found = self.get_queryset().filter(**{self.lookup_field: text}).first()
+            if found is not None:
+                return found
+        # An id beyond a 64-bit integer names no row, and the database would refuse to compare with it.
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+            self.fail("does_not_exist")
         try:
-            return self.get_queryset().get(**{self.lookup_field: key})
+            return self.get_queryset().get(pk=int(text))
         except ObjectDoesNotExist:
             self.fail("does_not_exist")
-        except (TypeError, ValueError):
-            self.fail("incorrect_type", data_type=type(key).__name__)
 
     def _check_host(self, address):
         """A field error for an address on any other host, or with another scheme than HTTP(S)."""
@@ -187,9 +199,39 @@ class OptionalURLField(RawLengthMixin, serializers.URLField):
     """A URL, or empty where the model allows it; the schema states both (tracker.api.schema)."""
 
 
-class APIModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose dates are bounded, whose URLs may be empty where the model says so, and whose texts
-    are bounded by the model's max_length as sent."""
+IGNORED_INPUT = {"csrfmiddlewaretoken"}  # the browsable API's form posts carry it
+
+
+class StrictInputMixin:
+    """A write naming a field the resource does not take, or one only the server sets, is a 400 naming it.
+
+    Silently dropping it would answer 200 to a typo (`titel_en`) or to a client that believes it set a status.
+    `shown_fields` names what responses show beyond the serializer's own fields: those are read-only too.
+    """
+
+    shown_fields = ()
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            writable = sorted(name for name, field in self.fields.items() if not field.read_only)
+            for name in data:
+                field = self.fields.get(name)
+                if name in IGNORED_INPUT or (field is not None and not field.read_only):
+                    continue
+                if field is not None or name in self.shown_fields:
+                    errors[name] = [_("This field is read-only: the server sets it.")]
+                else:
+                    errors[name] = [_("Unknown field; this resource takes: %(names)s.") % {
+                        "names": ", ".join(writable)}]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class APIModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A ModelSerializer that refuses unknown and read-only fields, whose dates are bounded, whose URLs may be
+    empty where the model says so, and whose texts are bounded by the model's max_length as sent."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -12,6 +12,7 @@ import re
 
 import django_filters
 from django import forms
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -86,13 +87,26 @@ class WholeNumberFilter(django_filters.Filter):
 
 
 class InstantField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 instant with its offset, that the database can compare: within years 1 to 9999 in UTC."""
+    """An ISO 8601 instant with its offset, that the database can compare: within years 1 to 9999 in UTC.
+
+    A time without an offset is refused rather than read in the server's time zone: a sync script in
+    another zone would silently get a window hours off.
+    """
 
     default_error_messages = {
         "out_of_range": gettext_lazy("Give an instant between the years 1 and 9999 (in UTC)."),
+        "naive": gettext_lazy("Give the time with its offset or Z, e.g. 2026-12-01T08:34:00Z or "
+                              "2026-12-01T16:34:00+08:00; a time without one is ambiguous."),
     }
 
     def to_python(self, value):
+        if value not in self.empty_values:
+            try:
+                parsed = parse_datetime(str(value).strip())
+            except ValueError:
+                parsed = None
+            if parsed is None or parsed.tzinfo is None:
+                raise forms.ValidationError(self.error_messages["naive"], code="naive")
         moment = super().to_python(value)
         if moment is None:
             return None

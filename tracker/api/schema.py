@@ -15,13 +15,20 @@ ERROR = {
     "properties": {"detail": {"type": "string"}},
     "required": ["detail"],
 }
-# DRF's validation errors: field name -> messages (a nested object for lists of values), or a `detail` string.
+# A 400 (tracker.api.exceptions.flattened): parameter or field path -> messages, or `detail`, one message.
 VALIDATION_ERROR = {
     "type": "object",
-    "additionalProperties": {
-        "oneOf": [{"type": "array", "items": {}}, {"type": "object"}, {"type": "string"}],
-    },
-    "description": "Each key names the parameter or field at fault (`non_field_errors` for the whole request).",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "properties": {"detail": {"type": "string", "description": "A message about the request as a whole (a body "
+                                                                 "that is not JSON)."}},
+    "description": "Each key names the parameter or field at fault, a nested one by its dotted path "
+    "(`sponsors.1`, `timeline.0.status`), `non_field_errors` the whole request; each value is a list of messages.",
+}
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "Requests this client may make in the current window (the tightest throttle that "
+                         "applies; see the description).",
+    "X-RateLimit-Remaining": "Requests left in that window.",
+    "X-RateLimit-Reset": "Seconds until the window has room again.",
 }
 DESCRIPTIONS = {
     "304": "Not modified: the representation matching If-None-Match / If-Modified-Since is still current.",
@@ -37,6 +44,7 @@ DESCRIPTIONS = {
     "429": "Too many requests: throttled; retry after the number of seconds in Retry-After.",
 }
 CREATES = {"create", "record_status"}
+UNPAGED_FILTERED = {"export", "ids"}
 WRITES = {"create", "update", "partial_update", "destroy", "record_status"}
 CONDITIONAL_WRITES = {"update", "partial_update", "destroy", "record_status"}
 
@@ -80,11 +88,17 @@ class APIAutoSchema(AutoSchema):
         return getattr(self.view, "action", None)
 
     def get_auth(self):
-        auths = super().get_auth()
-        # Reading needs no account: an anonymous read is a documented way in, not a missing credential.
-        if self.method in SAFE_METHODS and auths and {} not in auths:
-            auths = [*auths, {}]
-        return auths
+        # Reading needs no account (a token changes nothing a read shows): no security requirement on reads, so
+        # the docs show no padlock and generated clients take an anonymous client. Writes name their schemes.
+        if self.method in SAFE_METHODS:
+            return []
+        return super().get_auth()
+
+    def get_filter_backends(self):
+        # The export and the id listings take the list's filters, though they answer no paged list.
+        if self._action() in UNPAGED_FILTERED:
+            return getattr(self.view, "filter_backends", [])
+        return super().get_filter_backends()
 
     def _get_filter_parameters(self):
         parameters = super()._get_filter_parameters()
@@ -95,6 +109,11 @@ class APIAutoSchema(AutoSchema):
             filter_field = filterset_class.base_filters.get(parameter["name"])
             if filter_field is not None:
                 parameter["schema"] = _filter_schema(filter_field.field, parameter["schema"])
+                # A filter whose schema is declared by type (extend_schema_field) loses its help text otherwise.
+                if not parameter.get("description") and filter_field.extra.get("help_text"):
+                    parameter["description"] = str(filter_field.extra["help_text"])
+                if isinstance(filter_field.field, ListField):
+                    parameter["description"] += " Several values: repeat the parameter or separate them by commas."
         return parameters
 
     def _error_codes(self):
@@ -158,6 +177,10 @@ class APIAutoSchema(AutoSchema):
                                  description="When the data behind this representation last changed; "
                                  "sent once that second is over."),
             ]
+        parameters += [
+            OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.HEADER, response=True, description=text)
+            for name, text in RATE_LIMIT_HEADERS.items()
+        ]
         if action in CONDITIONAL_WRITES:
             parameters.append(
                 OpenApiParameter(

@@ -7,6 +7,8 @@ lockout uses. Counters live in the cache named by API_THROTTLE_CACHE (the defaul
 so every worker of every server counts together.
 """
 
+import math
+
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework import throttling
@@ -22,10 +24,44 @@ class SharedCounterMixin:
     def get_ident(self, request):
         return client_address(request)
 
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if getattr(self, "key", None) is not None:  # this throttle counts this client
+            remember_limit(request, self)
+        return allowed
+
     def wait(self):
         # DRF may give no wait when the window is overfull; a client is always told when to come back.
         wait = super().wait()
         return max(1, wait) if wait is not None else self.duration
+
+
+def remember_limit(request, throttle):
+    """Keep, on the request, the numbers of the tightest throttle counting it: the X-RateLimit headers."""
+    history = throttle.history
+    remaining = max(0, throttle.num_requests - len(history))
+    reset = throttle.duration - (throttle.now - history[-1]) if history else throttle.duration
+    numbers = (remaining, throttle.num_requests, max(0, math.ceil(reset)))
+    http_request = getattr(request, "_request", request)
+    if getattr(http_request, "rate_limit", None) is None or numbers < http_request.rate_limit:
+        http_request.rate_limit = numbers
+
+
+class RateLimitHeadersMiddleware:
+    """X-RateLimit-Limit, -Remaining and -Reset (seconds) on every API response the throttles counted."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        numbers = getattr(request, "rate_limit", None)
+        if numbers is not None:
+            remaining, limit, reset = numbers
+            response["X-RateLimit-Limit"] = str(limit)
+            response["X-RateLimit-Remaining"] = str(remaining)
+            response["X-RateLimit-Reset"] = str(reset)
+        return response
 
 
 class AnonThrottle(SharedCounterMixin, throttling.AnonRateThrottle):

@@ -6,7 +6,7 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from people.api import CompanyViewSet, DelegateViewSet
-from proposals.api import reference
+from proposals.api import bulk, reference, sync
 from proposals.api.intake import IntakeView
 from proposals.api.scorecards import ScorecardList
 from proposals.api.views import ProposalViewSet, StatusEventViewSet
@@ -22,6 +22,7 @@ class APIRoot(routers.APIRootView):
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response.data["scorecards"] = reverse("api:scorecards", request=request)
+        response.data["bulk"] = reverse("api:bulk", request=request)
         response.data["schema"] = reverse("api:schema", request=request)
         response.data["docs"] = reverse("api:docs", request=request)
         return response
@@ -41,6 +42,7 @@ router.register("authorities", reference.AuthorityViewSet, basename="authority")
 router.register("sources", reference.SourceViewSet, basename="source")
 router.register("delegates", DelegateViewSet, basename="delegate")
 router.register("companies", CompanyViewSet, basename="company")
+router.register("deletions", sync.DeletionViewSet, basename="deletion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -48,6 +50,8 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("scorecards/", ScorecardList.as_view(), name="scorecards"),
     path("intake/", IntakeView.as_view(), name="intake"),
+    path("bulk/", bulk.BulkIndexView.as_view(), name="bulk"),
+    re_path(r"^bulk/(?P<name>[-a-zA-Z0-9_]+)\.(?P<format_>jsonl|csv)$", bulk.BulkFileView.as_view(), name="bulk-file"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]
