@@ -94,3 +94,17 @@ worker: $(BIN)/.installed
 
 digests: $(BIN)/.installed
 	$(DEV) $(BIN)/python manage.py send_digests --now
+
+# Beyond one machine, on this one (docs/scaling.md): a PostgreSQL primary and a streaming replica, PgBouncer, Redis,
+# two app servers and nginx in front on http://127.0.0.1:55480/; `make cluster-stop` stops them by their pids.
+# `make cluster-test` starts it, loads it (an app server and the replica stopped under load, an editor's save seen
+# at once, two servers against one) and stops it.
+.PHONY: cluster cluster-stop cluster-test
+cluster: $(BIN)/.installed
+	bash deploy/cluster.sh start
+
+cluster-stop:
+	bash deploy/cluster.sh stop
+
+cluster-test: $(BIN)/.installed
+	TRACKER_CLUSTER=1 $(BIN)/pytest -q -s -p no:cacheprovider tests/test_cluster.py

@@ -123,9 +123,13 @@ def test_an_editors_save_in_the_admin_is_seen_by_the_very_next_read(reader):
 
 def test_a_bump_by_another_process_is_seen_although_this_process_cache_is_its_own(reader, proposal):
     reader.get(f"/status/{proposal.pk}/")
-    # Another gunicorn worker's write: it moves the shared version in the database, not this process's cache.
+    # Another gunicorn worker's write: it moves the shared version and the tags it touched in the database, not
+    # this process's cache.
     with connection.cursor() as cursor:
         cursor.execute("UPDATE tracker_data_version SET version = version + 1 WHERE id = 1")
+        for tag in (caching.PROPOSALS, caching.proposal_tag(proposal.pk)):
+            cursor.execute("INSERT INTO tracker_cache_tag (tag, version) SELECT %s, version FROM tracker_data_version "
+                           "WHERE true ON CONFLICT (tag) DO UPDATE SET version = excluded.version", [tag])
     Proposal.objects.filter(pk=proposal.pk).update(status=Status.FILED)
     assert reader.get(f"/status/{proposal.pk}/").content.endswith(b": filed")
 

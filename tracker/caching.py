@@ -12,6 +12,13 @@ see the new version with the old rows, nor go on seeing the old version after th
 
 A request reads the version once (about 0.1 ms on PostgreSQL) and remembers it until the request ends
 or the request itself writes.
+
+Finer than the one version, for the response cache: every write also sets the version of the tags it touched
+(TAG_TABLE) to the data version it moved to. A status saved on proposal 7 touches "proposals" (every list) and
+"proposal:7"; a write to anything else (a delegate, a theme, a source) touches "site". A cached response names
+its tags, by default "site" and "proposals"; a proposal's page names "site" and the proposals it shows. It is
+served while none of its tags moved past the data version read before it was computed, so a save to proposal
+7 leaves every other proposal's page cached, and no reader ever gets a status older than the last save.
 """
 
 import contextvars
@@ -24,11 +31,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from simple_history.models import HistoricalChanges
 
 VERSION_TABLE = "tracker_data_version"
+TAG_TABLE = "tracker_cache_tag"
 TRACKED_APPS = {"proposals", "people"}
+SITE, PROPOSALS = "site", "proposals"
+DEFAULT_TAGS = frozenset({SITE, PROPOSALS})
 
 # The version read by the current request, so its views, serializers and middleware agree on one value.
 _request_version = contextvars.ContextVar("tracker_request_data_version", default=None)
-_table_known = False
+# The tags the response being computed depends on, when a view narrowed them (see depends_only_on).
+_response_tags = contextvars.ContextVar("tracker_response_tags", default=None)
+_tables_known = set()
 
 
 def data_version():
@@ -54,10 +66,13 @@ def forget_request_version(token):
     _request_version.reset(token)
 
 
-def bump_data_version():
-    """Move the version on, within the current transaction; never backwards, even across a restored database."""
+def bump_data_version(tags=(SITE,)):
+    """Move the version on, within the current transaction; never backwards, even across a restored database.
+
+    `tags` get the new version too: the parts of the site this write touched (SITE: all of it).
+    """
     _request_version.set(None)
-    if not _version_table_exists():
+    if not _table_exists(VERSION_TABLE):
         return  # Before the migration that creates it (data migrations): there is nothing cached to invalidate.
     now = time.time_ns()
     with connection.cursor() as cursor:
@@ -67,13 +82,53 @@ def bump_data_version():
         )
         if cursor.rowcount == 0:
             cursor.execute(f"INSERT INTO {VERSION_TABLE} (id, version) VALUES (1, %s)", [now])
+        if tags and _table_exists(TAG_TABLE):
+            cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")
+            version = cursor.fetchone()[0]
+            for tag in sorted(set(tags)):  # one order for every writer: no deadlock between two saves
+                cursor.execute(
+                    f"INSERT INTO {TAG_TABLE} (tag, version) VALUES (%s, %s) "
+                    "ON CONFLICT (tag) DO UPDATE SET version = excluded.version",
+                    [tag, version],
+                )
 
 
-def _version_table_exists():
-    global _table_known
-    if not _table_known:
-        _table_known = VERSION_TABLE in connection.introspection.table_names()
-    return _table_known
+def _table_exists(table):
+    if table not in _tables_known and table in connection.introspection.table_names():
+        _tables_known.add(table)
+    return table in _tables_known
+
+
+def tags_moved_since(tags, version):
+    """Whether any of `tags` was written after data version `version` (one query)."""
+    if not _table_exists(TAG_TABLE):
+        return data_version() > version
+    tags = sorted(tags)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {TAG_TABLE} WHERE tag IN ({', '.join(['%s'] * len(tags))}) AND version > %s "
+                       "LIMIT 1", [*tags, version])
+        return cursor.fetchone() is not None
+
+
+def depends_only_on(*tags):
+    """Called by a view: its response shows the site's common data and these tags' (e.g. "proposal:7"), not lists."""
+    _response_tags.set(frozenset({SITE, *tags}))
+
+
+def collect_response_tags():
+    """Start collecting for one response; returns a token for `response_tags`."""
+    return _response_tags.set(None)
+
+
+def response_tags(token):
+    """The tags the response depends on (DEFAULT_TAGS unless the view narrowed them); ends the collection."""
+    tags = _response_tags.get()
+    _response_tags.reset(token)
+    return tags or DEFAULT_TAGS
+
+
+def proposal_tag(proposal_id):
+    return f"proposal:{proposal_id}"
 
 
 def versioned_key(*parts):
@@ -103,9 +158,19 @@ def _is_tracked(model):
         not getattr(model, "records_a_write", False)
 
 
-def _on_save_or_delete(sender, **kwargs):
+def _tags_of(sender, instance):
+    """What a write to `instance` touches: one proposal and the lists, or (anything else) the whole site."""
+    label = sender._meta.label
+    if label == "proposals.Proposal":
+        return PROPOSALS, proposal_tag(instance.pk)
+    if label == "proposals.StatusEvent":
+        return PROPOSALS, proposal_tag(instance.proposal_id)
+    return (SITE,)
+
+
+def _on_save_or_delete(sender, instance=None, **kwargs):
     if _is_tracked(sender) and not kwargs.get("raw"):
-        bump_data_version()
+        bump_data_version(_tags_of(sender, instance))
 
 
 def _on_m2m_change(sender, action, **kwargs):

@@ -68,18 +68,22 @@ def serving_request():
 
 
 @contextlib.contextmanager
-def waits_limited_to(seconds):
-    """A tighter limit for part of a request (the health check)."""
+def waits_limited_to(seconds, contained=False):
+    """A tighter limit for part of a request (the health check).
+
+    `contained`: giving up inside does not count as the request's having given up, so its other databases are
+    still waited for (the replica check: a replica that does not answer is skipped, the primary serves on).
+    """
     outer = _limit.get()
     if outer is not None and outer.seconds is not None:
         seconds = min(seconds, outer.seconds)
-    inner = _Limit(seconds, gave_up=outer.gave_up if outer else "")
+    inner = _Limit(seconds, gave_up=outer.gave_up if outer and not contained else "")
     token = _limit.set(inner)
     try:
         yield
     finally:
         _limit.reset(token)
-        if outer is not None:
+        if outer is not None and not contained:
             outer.gave_up = outer.gave_up or inner.gave_up
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from . import database_timeouts
 from .database_unavailable import describe, discard_failed_connections, failed_databases
+from .replicas import REPLICA, replica_configured, replica_state
 
 logger = logging.getLogger("tracker.health")
 
@@ -30,6 +31,9 @@ CHECK_SECONDS = 2
 def healthz(request):
     parts = {"database": _database(), "cache": _cache()}
     healthy = all(state in ("ok", "off") for state in parts.values())
+    if replica_configured():
+        # Reported, not required: without the replica this server reads from the primary and serves on.
+        parts["replica"] = replica_state()
     response = JsonResponse({"status": "ok" if healthy else "error", **parts}, status=200 if healthy else 503)
     response._has_been_logged = True  # a failed part is logged below, once
     return response
@@ -39,6 +43,8 @@ def _database():
     try:
         with database_timeouts.waits_limited_to(CHECK_SECONDS):
             for alias in connections:
+                if alias == REPLICA:
+                    continue  # optional (see healthz)
                 with connections[alias].cursor() as cursor:
                     cursor.execute("SELECT 1")
                     cursor.fetchone()

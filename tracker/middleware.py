@@ -1,9 +1,11 @@
-"""Whole-response caching for anonymous reads, keyed on the site-wide data version.
+"""Whole-response caching for anonymous reads, as fresh as the last save of what each response shows.
 
 Readers far outnumber editors, and between two editors' saves every anonymous reader of a URL gets the
-same bytes. This middleware keeps those bytes under (data version, absolute URL, language, Accept) and
-answers repeat requests, and `If-None-Match` revalidations with 304, without running the view. Any
-write moves the data version on (tracker/caching.py), so the very next read computes afresh.
+same bytes. This middleware keeps those bytes under (absolute URL, language, Accept) with the data version
+read before they were computed and the tags they depend on (tracker/caching.py), and answers repeat
+requests, and `If-None-Match` revalidations with 304, without running the view, while none of those tags
+moved since: one query. A save moves the tags it touched (a status saved on one proposal: that proposal's
+and the lists'), so the very next read of a page that shows it computes afresh, and the other pages stay.
 
 It sits right after WhiteNoise: a hit skips sessions, authentication and the view entirely. A request is
 only served from here when nothing about the reader can change the answer: no Authorization header, no
@@ -22,7 +24,16 @@ from django.utils import translation
 from django.utils.cache import cc_delim_re, get_conditional_response
 from django.utils.http import parse_etags, parse_http_date_safe
 
-from .caching import forget_request_version, remember_version_for_request, versioned_key
+from .caching import (
+    collect_response_tags,
+    data_version,
+    forget_request_version,
+    remember_version_for_request,
+    response_tags,
+    tags_moved_since,
+)
+
+KEY_PREFIX = "tracker:response:"
 
 SAFE_METHODS = {"GET", "HEAD"}
 # Vary headers this cache honours: Accept and the language are in the key; Cookie and Authorization are
@@ -39,31 +50,39 @@ class ResponseCacheMiddleware:
     def __call__(self, request):
         if not self._eligible(request):
             return self.get_response(request)
-        token = remember_version_for_request()
-        try:
-            return self._cached_response(request)
-        finally:
-            forget_request_version(token)
+        return self._cached_response(request)
 
     def _cached_response(self, request):
-        key = versioned_key("response", request.build_absolute_uri(), self._language(request), self._accept(request))
+        parts = "\x1f".join((request.build_absolute_uri(), self._language(request), self._accept(request)))
+        key = KEY_PREFIX + hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
         reader_has_cookies = self._has_cookies_beyond_language(request)
         # A client asking for a fresh answer (Cache-Control: no-cache) gets the view's, which then refreshes the entry.
         entry = None if _wants_fresh(request) else cache.get(key)
-        if entry is not None and not (entry["varies_on_cookie"] and reader_has_cookies):
+        if entry is not None and not (entry["varies_on_cookie"] and reader_has_cookies) and \
+                not tags_moved_since(entry["tags"], entry["as_of"]):
             return _answer(request, entry)
 
         # Run the view without the client's validators, so the full response can be stored; they are
         # applied here afterwards, against the same ETag.
         validators = {name: request.META.pop(name) for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
                       if name in request.META}
-        response = self.get_response(request)
+        # Read before the view reads anything, so what it shows is at least this fresh; and remembered, so the
+        # view's ETags agree with it.
+        version_token = remember_version_for_request()
+        as_of = data_version()
+        token = collect_response_tags()
+        try:
+            response = self.get_response(request)
+        finally:
+            tags = response_tags(token)
+            forget_request_version(version_token)
         request.META.update(validators)
         entry = _entry_for(response)
         if entry is None:
             return _revalidated(request, response)
         if not (entry["varies_on_cookie"] and reader_has_cookies):
-            cache.set(key, entry, getattr(settings, "RESPONSE_CACHE_SECONDS", 600))
+            cache.set(key, {**entry, "as_of": as_of, "tags": sorted(tags)},
+                      getattr(settings, "RESPONSE_CACHE_SECONDS", 600))
         return _answer(request, entry, response)
 
     def _eligible(self, request):

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "tracker.database_unavailable.DatabaseUnavailableMiddleware",
     # Before sessions and authentication: a cached anonymous read needs neither.
     "tracker.middleware.ResponseCacheMiddleware",
+    # After the response cache (a hit reads no data): a request's reads go to a caught-up replica when it may.
+    "tracker.replicas.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +146,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "tcp_user_timeout": round(float(os.environ.get("DATABASE_TCP_USER_TIMEOUT", "30")) * 1000),
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# Behind PgBouncer in transaction mode (docs/operations.md): a server-side cursor does not outlive its transaction.
+if env_bool("DATABASE_PGBOUNCER"):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# A streaming replica for anonymous reads (tracker/replicas.py): the same settings as the primary, another URL.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                conn_health_checks=True),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["tracker.replicas.ReplicaRouter"]
+# Whoever saved reads from the primary for this many seconds afterwards, signed in or not; a replica that failed
+# is not asked again for REPLICA_RETRY_SECONDS.
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "30"))
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
+# How long a request waits for the replica's data version before reading from the primary instead.
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "0.5"))
 
 # Local memory unless CACHE_URL (or REDIS_URL) points at Redis.
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"

@@ -19,6 +19,7 @@ from tracker.api.idempotency import idempotent
 from tracker.api.links import Links
 from tracker.api.pagination import KeysetPagination, orderings
 from tracker.api.throttling import AnonExportThrottle, AnonThrottle, UserThrottle
+from tracker.caching import depends_only_on, proposal_tag
 
 from . import export, representations
 from .embedding import INCLUDES
@@ -169,6 +170,8 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
         return fetch(representations.proposal_values(sliced_queryset))
 
     def represent(self, instance):
+        # One proposal, its timeline and the ids it links to: cached until that proposal is saved (tracker/caching.py).
+        depends_only_on(proposal_tag(instance.pk))
         return self.trimmed(representations.proposal_detail(instance.pk, Links(self.request),
                                                             includes=self.includes()))
 

@@ -13,7 +13,7 @@ from proposals import charts, services
 from proposals.meaning import similar
 from proposals.models import Proposal, Sponsorship
 from proposals.templatetags.reader import number
-from tracker.caching import cached_piece
+from tracker.caching import cached_piece, depends_only_on, proposal_tag
 
 from .cards import proposal_cards
 from .filtering import MEANING, RELEVANCE, ProposalFilterForm, filtered_and_sorted
@@ -98,13 +98,18 @@ def proposal_detail(request, pk, slug):
     overdue_since = proposal.reply_due_on if proposal.is_overdue(today) else None
     rows = charts.timeline_rows(events, overdue_ids)
     stages = _first_of_each_milestone(rows)
+    shown_similar = similar.for_page(proposal)
+    # The page shows this proposal, and the titles and statuses of those it links to; no list: a save to any
+    # other proposal leaves its cached copy standing (tracker/caching.py).
+    depends_only_on(*(proposal_tag(pk) for pk in {
+        proposal.pk, *(other.pk for other in proposal.related.all()), *(match.proposal.pk for match in shown_similar)}))
     return render(request, "proposals/proposal_detail.html", {
         "proposal": proposal, "events": events, "overdue_ids": overdue_ids, "overdue_since": overdue_since,
         "overdue_days": (today - overdue_since).days if overdue_since else None,
         "stages": stages, "current_stage": _current_stage(stages),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
         "record_step_url": _record_step_url(request, proposal),
-        "similar": similar.for_page(proposal),
+        "similar": shown_similar,
     })
 
 
