@@ -76,3 +76,26 @@ def test_no_read_right_after_a_save_shows_an_older_status(client, proposals):
         assert listed[saved.pk] == status
         label = str(Status(status).label)
         assert label in client.get(page_of(saved)).content.decode()
+
+
+def theme_counting(captured):
+    return [query for query in captured.captured_queries if "proposals_theme" in query["sql"] and "COUNT" in
+            query["sql"].upper()]
+
+
+def test_the_home_pages_counts_survive_a_status_save_and_follow_a_new_proposal(client, proposals, settings):
+    settings.RESPONSE_CACHE = False  # the page's own pieces, not the whole response
+    made, source = proposals
+    theme = factories.theme(slug="5g", name_en="5G")
+    made[0].themes.add(theme)
+    client.get("/")
+    record_status(made[0], date=datetime.date(2020, 7, 1), status=Status.FILED, source=source)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/").content.decode()
+    assert not theme_counting(captured)  # a status save: the counts per theme and session are kept
+    assert "3 proposals tracked" in page and "Filed or merged" in page  # the statuses are not
+    factories.proposal(themes=[theme])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/").content.decode()
+    assert theme_counting(captured) and "4 proposals tracked" in page
+    assert '<span class="count">2</span>' in page.split(">5G</a>")[1][:100]

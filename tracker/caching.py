@@ -34,6 +34,10 @@ VERSION_TABLE = "tracker_data_version"
 TAG_TABLE = "tracker_cache_tag"
 TRACKED_APPS = {"proposals", "people"}
 SITE, PROPOSALS = "site", "proposals"
+# Which proposals are published, in which session: what counts per theme and session read. A status saved on a
+# proposal does not move it; a new, deleted, published or moved proposal does.
+MEMBERSHIP = "proposal-membership"
+MEMBERSHIP_FIELDS = {"published", "session", "session_id"}
 DEFAULT_TAGS = frozenset({SITE, PROPOSALS})
 
 # The version read by the current request, so its views, serializers and middleware agree on one value.
@@ -147,6 +151,23 @@ def cached_piece(name, *parts, compute, timeout=3600):
     return value
 
 
+def tagged_piece(name, *parts, tags, compute, timeout=3600):
+    """A shared piece kept across writes that touch none of `tags` (SITE always counts): one query to check.
+
+    The version stored with it is the one read when the request began, before `compute` ran, so a write made
+    while it was computed moves a tag past it and the next reader computes it again.
+    """
+    digest = hashlib.blake2b("\x1f".join(str(part) for part in (name, *parts)).encode(), digest_size=16).hexdigest()
+    key = f"tracker:piece:{digest}"
+    stored = cache.get(key)
+    if stored is not None and not tags_moved_since({SITE, *tags}, stored[0]):
+        return stored[1]
+    version = data_version()
+    value = compute()
+    cache.set(key, (version, value), timeout)
+    return value
+
+
 # An m2m change sends pre_ and post_ signals; the data changes once, after it.
 M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
@@ -170,7 +191,11 @@ def _tags_of(sender, instance):
 
 def _on_save_or_delete(sender, instance=None, **kwargs):
     if _is_tracked(sender) and not kwargs.get("raw"):
-        bump_data_version(_tags_of(sender, instance))
+        tags = _tags_of(sender, instance)
+        fields = kwargs.get("update_fields")
+        if sender._meta.label == "proposals.Proposal" and (fields is None or MEMBERSHIP_FIELDS & set(fields)):
+            tags = (*tags, MEMBERSHIP)
+        bump_data_version(tags)
 
 
 def _on_m2m_change(sender, action, **kwargs):
