@@ -391,3 +391,41 @@ def test_relation_urls_of_this_host_and_paths_are_accepted(world):
     payload = {**payloads(world)["themes"], "slug": "ai-2", "parent": "/api/v1/themes/5g/"}
     assert editor.post("/api/v1/themes/", payload, format="json").status_code == 201
 
+
+
+# Found by Schemathesis (make api-fuzz) once the API grew id listings, strict fields and trimming.
+
+@pytest.mark.parametrize("method, path", [
+    ("put", "/api/v1/themes/"), ("post", "/api/v1/themes/ids/"), ("post", "/api/v1/sessions/npc-2020/"),
+    ("delete", "/api/v1/proposals/export/"), ("post", "/api/v1/scorecards/"),
+])
+def test_a_method_an_address_does_not_take_is_a_405_even_without_credentials(method, path):
+    answer = getattr(APIClient(), method)(path)
+    assert answer.status_code == 405 and "not allowed" in answer.json()["detail"]
+    assert method.upper() not in answer["Allow"] and "GET" in answer["Allow"]
+
+
+@pytest.mark.parametrize("query", ["?=1", "?detail=x"])
+def test_a_parameter_without_a_name_of_its_own_is_named_in_the_one_message(query):
+    answer = APIClient().get("/api/v1/themes/ids/" + query)
+    assert answer.status_code == 400
+    assert isinstance(answer.json()["detail"], str) and "Unknown parameter" in answer.json()["detail"]
+
+
+def test_a_field_called_detail_is_refused_in_the_same_one_message():
+    editor = APIClient()
+    editor.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
+    answer = editor.post("/api/v1/themes/", {"slug": "x", "name_en": "X", "detail": "y"}, format="json")
+    assert answer.status_code == 400 and isinstance(answer.json()["detail"], str)
+    assert "“detail”" in answer.json()["detail"] and not Theme.objects.filter(slug="x").exists()
+
+
+def test_more_than_fifty_values_of_a_filter_count_repeats():
+    answer = APIClient().get("/api/v1/proposals/", {"status": ["filed", "referred"] * 26})
+    assert answer.status_code == 400 and "at most 50" in answer.json()["status"][0]
+
+
+def test_a_trimmed_proposal_still_says_which_it_is():
+    proposal = factories.proposal()
+    item = APIClient().get("/api/v1/proposals/", {"fields": "status"}).json()["results"][0]
+    assert item == {"id": proposal.pk, "status": proposal.status}

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a parameter: no NUL character reaches a view, a filter or the database.
     "tracker.null_characters.NullCharactersMiddleware",
+    # A method an API address does not take is a 405 before any credentials are checked (not a 401).
+    "tracker.api.methods.KnownMethodMiddleware",
     # Before the response cache, whose data-version read is most requests' first query: a database that
     # refuses, fails or hangs gets a 503 (the site's page; JSON under /api/) and one log line, within seconds.
     "tracker.database_unavailable.DatabaseUnavailableMiddleware",
@@ -363,6 +365,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tracker.api.schema.empty_means_absent",
+        "tracker.api.schema.trimmable_representations",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -150,7 +150,8 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
         return self._listed("include", INCLUDES)
 
     def kept_fields(self):
-        return self._listed("fields", SHOWN_FIELDS)
+        kept = self._listed("fields", SHOWN_FIELDS)
+        return kept | {"id"} if kept else kept  # a trimmed item still says which proposal it is
 
     def trimmed(self, item):
         kept = self.kept_fields()

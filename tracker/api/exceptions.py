@@ -39,15 +39,29 @@ def flattened(errors, prefix=""):
     elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
         items = ((str(index), item) for index, item in enumerate(errors))
     else:
-        return {prefix: errors if isinstance(errors, list) else [errors]} if prefix else {"detail": errors}
+        return {prefix: errors if isinstance(errors, list) else [errors]} if prefix else {"detail": _joined(errors)}
     flat = {}
     for key, value in items:
         name = f"{prefix}.{key}" if prefix else str(key)
         if name == "detail" and not isinstance(value, (dict, list)):
             flat[name] = value  # a message about the whole request stays a string, as in every other error
             continue
+        if name in ("", "detail"):
+            # A parameter or field named "" or "detail" cannot have a key of its own (`detail` is one string):
+            # its messages become the message about the request, naming it.
+            named = _("A parameter or field with no name") if not name else "“detail”"
+            flat["detail"] = f"{named}: {_joined(value)}"
+            continue
         flat.update(flattened(value, name))
     return flat
+
+
+def _joined(messages):
+    if isinstance(messages, dict):
+        messages = list(messages.values())
+    if not isinstance(messages, list):
+        return str(messages)
+    return " ".join(_joined(message) for message in messages)
 
 
 def exception_handler(exc, context):

@@ -52,7 +52,7 @@ class ListField(forms.Field):
 
     def clean(self, value):
         values = list(dict.fromkeys(value or []))
-        if len(values) > MAX_VALUES:
+        if len(value or []) > MAX_VALUES:  # as sent, repeats included: what the schema's maxItems counts
             raise forms.ValidationError(_("Give at most %(count)s values."), code="max_values",
                                         params={"count": MAX_VALUES})
         if not values:

@@ -83,6 +83,21 @@ def empty_means_absent(result, generator, request, public):
     return result
 
 
+# Representations a client may trim with `fields=`: only `id`, which every trimmed item keeps, is always there.
+TRIMMABLE = ("ProposalListOutput", "ProposalDetailOutput")
+
+
+def trimmable_representations(result, generator, request, public):
+    """Postprocessing hook: the fields of a trimmable representation are required only when not trimmed away."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in TRIMMABLE:
+        if name in schemas and "required" in schemas[name]:
+            schemas[name]["required"] = ["id"]
+            schemas[name]["description"] = (schemas[name].get("description", "") + " Every field is there unless "
+                                             "`fields=` leaves it out; `id` always is.").strip()
+    return result
+
+
 class APIAutoSchema(AutoSchema):
     def _action(self):
         return getattr(self.view, "action", None)
@@ -125,7 +140,8 @@ class APIAutoSchema(AutoSchema):
                 codes.add("304")
         if self._is_detail():
             codes.add("404")
-        if action in WRITES:
+        # A plain APIView (no viewset action) that takes a body, such as intake: refused as any write is.
+        if action in WRITES or (action is None and self.method in ("POST", "PUT", "PATCH")):
             codes.update({"400", "401", "403"})
             if action != "destroy":
                 codes.add("413")
