@@ -100,6 +100,19 @@ def pytest_runtest_setup(item):
     _built["rows"] |= wanted
 
 
+@pytest.fixture
+def editor():
+    """An API client holding an editor's token (modules where `editor` means something else define their own)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from . import factories
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
+    return client
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium for a module's browser tests (tests/test_browser.py finds it, or skips saying how)."""

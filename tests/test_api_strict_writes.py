@@ -2,7 +2,6 @@
 any relation by slug or id, errors that name the value, one flat error shape."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from proposals.models import Proposal
@@ -11,13 +10,6 @@ from . import factories
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
-
-
-@pytest.fixture
-def editor():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
-    return client
 
 
 @pytest.fixture

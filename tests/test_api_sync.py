@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from proposals import deletions, services
@@ -16,13 +15,6 @@ from . import factories
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
 D = datetime.date
-
-
-@pytest.fixture
-def editor():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
-    return client
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from proposals import services
@@ -65,13 +64,6 @@ def server_copy(client):
     truth = Mirror(client)
     truth.full_copy()
     return truth
-
-
-@pytest.fixture
-def editor():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.editor()).key}")
-    return client
 
 
 def write(client, method, url, body=None):
