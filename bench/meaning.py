@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -143,7 +144,8 @@ def main():
             for url in ("/proposals/", "/themes/", "/api/v1/proposals/", "/sessions/"):
                 request(args.port, url, NO_CACHE)
         baseline = {pid: memory(pid) for pid in workers}
-        texts = [f"/api/v1/proposals/similar/?text={QUERIES[i % len(QUERIES)]}%20{i}&limit=10"
+        # Quoted: most queries are Chinese, and a request line is ASCII.
+        texts = [f"/api/v1/proposals/similar/?text={urllib.parse.quote(f'{QUERIES[i % len(QUERIES)]} {i}')}&limit=10"
                  for i in range(args.requests)]
         results.append(("similar/?text= (embedding included)", *timed(args, texts)))
         print(results[-1], flush=True)
