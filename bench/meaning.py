@@ -21,7 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import PYTHON, ROOT, environment, prepare_database, request, worker_pids  # noqa: E402
+from bench.run import (  # noqa: E402
+    PYTHON,
+    ROOT,
+    environment,
+    prepare_database,
+    request,
+    start_server,
+    stop_server,
+    worker_pids,
+)
 
 QUERIES = [
     "卫星互联网", "5G base stations in rural areas", "网络安全标准", "tax relief for small firms",
@@ -40,28 +49,6 @@ def memory(pid):
         if parts and parts[0] in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:"):
             values[parts[0]] = int(parts[1]) / 1024
     return values["Rss:"], values["Pss:"], values["Private_Clean:"] + values["Private_Dirty:"]
-
-
-def start_server(args, env):
-    server = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "tracker/gunicorn.conf.py"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(args.log, "w"))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if request(args.port, "/__bench__/constant/")[0] == 200:
-                return server
-        except OSError:
-            pass
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {args.log}")
-        time.sleep(0.3)
-    server.terminate()
-    raise SystemExit(f"gunicorn did not answer; see {args.log}")
-
-
-def stop(server):
-    server.terminate()
-    server.wait(timeout=30)
 
 
 def timed(args, urls, expect=200):
@@ -128,7 +115,7 @@ def main():
         results.append(("proposal page, no vectors yet", *timed(args, page_urls(rows))))
         print(results[-1], flush=True)
     finally:
-        stop(server)
+        stop_server(server)
 
     if not args.skip_embedding:
         print("Embedding every proposal…", flush=True)
@@ -156,7 +143,7 @@ def main():
         print(results[-1], flush=True)
         after = {pid: memory(pid) for pid in workers}
     finally:
-        stop(server)
+        stop_server(server)
 
     print(f"\nPostgreSQL {args.database}, {args.proposals:,} proposals, gunicorn {args.workers} workers, "
           f"one model thread each")
