@@ -135,10 +135,13 @@ def proposal_tag(proposal_id):
     return f"proposal:{proposal_id}"
 
 
+def _digest(parts):
+    return hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=16).hexdigest()
+
+
 def versioned_key(*parts):
     """A cache key that changes with the data version: stale entries are never read again and simply expire."""
-    digest = hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=16).hexdigest()
-    return f"tracker:v{data_version()}:{digest}"
+    return f"tracker:v{data_version()}:{_digest(parts)}"
 
 
 def cached_piece(name, *parts, compute, timeout=3600):
@@ -157,8 +160,7 @@ def tagged_piece(name, *parts, tags, compute, timeout=3600):
     The version stored with it is the one read when the request began, before `compute` ran, so a write made
     while it was computed moves a tag past it and the next reader computes it again.
     """
-    digest = hashlib.blake2b("\x1f".join(str(part) for part in (name, *parts)).encode(), digest_size=16).hexdigest()
-    key = f"tracker:piece:{digest}"
+    key = f"tracker:piece:{_digest((name, *parts))}"
     stored = cache.get(key)
     if stored is not None and not tags_moved_since({SITE, *tags}, stored[0]):
         return stored[1]
