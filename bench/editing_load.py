@@ -85,10 +85,7 @@ def editor(args, token, work, page_paths, report, stop):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="tracker_bench")
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--proposals", type=int, default=100_000)
-    parser.add_argument("--reseed", action="store_true")
+    run.database_arguments(parser)
     parser.add_argument("--port", type=int, default=8933)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=20)

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import (  # noqa: E402
     PYTHON,
     ROOT,
+    database_arguments,
     environment,
     prepare_database,
     request,
@@ -86,15 +87,12 @@ def page_urls(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default="tracker_bench_meaning")
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--proposals", type=int, default=100_000)
+    database_arguments(parser, "tracker_bench_meaning")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=120.0, help="at most this long per scenario")
     parser.add_argument("--port", type=int, default=8932)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2, help="model threads while embedding everything")
-    parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--skip-embedding", action="store_true",
                         help="keep the vectors a kept database holds (the 'before' page then has them too)")

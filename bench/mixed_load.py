@@ -111,10 +111,7 @@ def editor_token(env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="tracker_bench")
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--proposals", type=int, default=100_000)
-    parser.add_argument("--reseed", action="store_true")
+    run.database_arguments(parser)
     parser.add_argument("--port", type=int, default=8932)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: as make serve)")
     parser.add_argument("--connections", type=int, default=64)

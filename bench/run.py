@@ -78,6 +78,14 @@ class Result:
         return self.all_pg_seconds / max(self.requests, 1) * 1000
 
 
+def database_arguments(parser, database="tracker_bench"):
+    """The options every benchmark that seeds through prepare_database() takes."""
+    parser.add_argument("--database", default=database)
+    parser.add_argument("--db-host", default="127.0.0.1")
+    parser.add_argument("--proposals", type=int, default=100_000)
+    parser.add_argument("--reseed", action="store_true", help="Seed again even if the data is there.")
+
+
 def environment(args, response_cache=True):
     env = dict(os.environ)
     env.update(
@@ -465,10 +473,7 @@ def measure_phase(args, env, chosen):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="tracker_bench")
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--proposals", type=int, default=100_000)
-    parser.add_argument("--reseed", action="store_true", help="Seed again even if the data is there.")
+    database_arguments(parser)
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--client", choices=["wrk", "threads"], default="wrk")
