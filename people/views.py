@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from proposals.models import Proposal
-from proposals.views.cards import proposal_cards
+from proposals.views.cards import rendered_cards
 from proposals.views.pagination import paginate
 
 from . import lists
@@ -27,7 +27,7 @@ def delegate_detail(request, slug):
         "delegate": delegate,
         "memberships": delegate.memberships.select_related("body"),
         "affiliations": delegate.affiliations.select_related("company"),
-        "page": page, "cards": proposal_cards(page), "notices": [notice] if notice else [],
+        "page": page, "cards": rendered_cards(page), "notices": [notice] if notice else [],
         "feed_url": reverse("people:feed_delegate", kwargs={"slug": delegate.slug}),
     })
 
@@ -47,7 +47,7 @@ def company_detail(request, slug):
     return render(request, "people/company_detail.html", {
         "company": company,
         "affiliations": company.affiliations.select_related("delegate"),
-        "page": page, "cards": proposal_cards(page), "notices": [notice] if notice else [],
+        "page": page, "cards": rendered_cards(page), "notices": [notice] if notice else [],
         "events": company.events.select_related("source"),
         "feed_url": reverse("people:feed_company", kwargs={"slug": company.slug}),
     })

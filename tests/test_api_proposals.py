@@ -4,6 +4,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -222,13 +223,16 @@ def test_updated_since_keeps_only_later_changes_and_its_own_order(client, cited)
 
 
 def expected_list_queries():
-    # One query per page on PostgreSQL (array subqueries); themes and sponsors batched elsewhere; and one for
-    # Last-Modified (the table's latest change or deletion).
-    return (1 if connection.vendor == "postgresql" else 3) + 1
+    # The page's ids and their tags; the rows of the items not kept, one query on PostgreSQL (array subqueries),
+    # themes and sponsors batched elsewhere; and one for Last-Modified (the table's latest change or deletion).
+    return 2 + (1 if connection.vendor == "postgresql" else 3) + 1
 
 
-def data_queries(client, *args):
-    """The queries a request runs for its data (the site's data-version read, for validators, aside)."""
+def data_queries(client, *args, kept=False):
+    """The queries a request runs for its data (the site's data-version read, for validators, aside); with no
+    item kept from an earlier request unless `kept`."""
+    if not kept:
+        cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(*args)
     assert response.status_code == 200, response.content
@@ -249,6 +253,22 @@ def test_list_query_count_does_not_grow_with_rows(client, cited):
     queries, _response = data_queries(client, LIST, {"page_size": 25, "theme": themes[0].slug})
     assert len(queries) == expected_list_queries() + 1  # + checking that the theme exists
     assert "DISTINCT" not in queries[-1].upper() and "COUNT(" not in " ".join(queries).upper()
+
+
+def test_a_list_read_again_reuses_its_items_and_rebuilds_only_a_saved_one(client, cited):
+    proposals = [factories.proposal(themes=[factories.theme()], sponsors=[factories.delegate()]) for _ in range(5)]
+    for proposal in proposals:
+        submitted(proposal, cited)
+    _queries, first = data_queries(client, LIST)
+    queries, again = data_queries(client, LIST, kept=True)
+    assert again.json() == first.json()
+    assert len(queries) == 3  # the ids, their tags, Last-Modified: no row is read again
+    record_status(proposals[2], date=datetime.date(2020, 6, 1), status=Status.FILED, source=cited)
+    queries, after = data_queries(client, LIST, kept=True)
+    changed = {item["id"]: item for item in after.json()["results"]}
+    assert changed[proposals[2].pk]["status"] == Status.FILED
+    rows_read = [sql for sql in queries if '"title_en"' in sql]
+    assert len(rows_read) == 1 and str(proposals[2].pk) in rows_read[0]
 
 
 @pytest.mark.parametrize("default_vendor, other_vendor", [("sqlite", "postgresql"), ("postgresql", "sqlite")])

@@ -6,6 +6,7 @@ import datetime
 
 import orjson
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
@@ -57,7 +58,9 @@ def expected_order(descending):
 
 
 def walk(client, params):
-    """(ids in walk order, data queries of each page): follows `next` to the end."""
+    """(ids in walk order, data queries of each page): follows `next` to the end, with no item kept from an
+    earlier walk (each page then reads its own rows)."""
+    cache.clear()
     seen, queries, url = [], [], LIST
     while url:
         with CaptureQueriesContext(connection) as captured:
@@ -92,7 +95,9 @@ def test_last_page_runs_no_more_queries_than_a_middle_page(client, mixed):
     seen, queries = walk(client, {"page_size": 7})
     assert sorted(seen) == sorted(dated) and len(queries) == 1
     _seen, middle_queries = walk(client, {"page_size": 3})
-    assert queries[0] == middle_queries[0] == middle_queries[-1]
+    # (A page reads the rows of its items and of the one row past it, so the last page may find all of its
+    # items already built by the page before: fewer queries, never more.)
+    assert queries[0] == middle_queries[0] and middle_queries[-1] <= middle_queries[0]
 
 
 def test_keyset_page_fetches_one_row_more_than_it_shows(mixed):

@@ -4,6 +4,7 @@ import copy
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from proposals.lifecycle import HandlingRole, Status
@@ -77,11 +78,13 @@ def page_urls(crowd):
 # The most queries each page may run; measured counts are a few below these. The authority pages compute
 # the scorecards (seven grouped queries, proposals/scorecards.py) once per data version, on the first visit;
 # the delegate list's filters read their choices (bodies, terms, sectors); the home page's overview (totals,
-# stage and overdue charts, five grouped queries) is likewise computed once per data version.
+# stage and overdue charts, five grouped queries) is likewise computed once per data version. A list of cards
+# reads its page's ids and their tags, then the rows of the cards not kept (cards.rendered_cards): cold, as here,
+# two queries more than reading the rows at once; warm, three fewer.
 BOUNDS = {
-    "home": 11, "theme list": 3, "theme": 10, "proposal list": 12, "proposal list, filtered": 12, "search": 12,
+    "home": 11, "theme list": 3, "theme": 10, "proposal list": 12, "proposal list, filtered": 13, "search": 12,
     "proposal": 10, "session list": 3, "session": 10, "authority list": 11, "authority": 14, "delegate list": 9,
-    "delegate": 10, "company list": 4, "company": 10, "feed, all": 3, "feed, theme": 4, "feed, company": 4,
+    "delegate": 11, "company list": 4, "company": 10, "feed, all": 3, "feed, theme": 4, "feed, company": 4,
 }
 
 
@@ -104,16 +107,19 @@ def test_full_pages_show_fifty_rows(client, crowd):
 
 
 def test_query_count_does_not_grow_with_rows(client, crowd):
-    """A page of 10 rows and a page of 50 run the same queries."""
+    """A page of 10 rows and a page of 50 run the same queries, with nothing kept and with every card kept."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def count(url):
+    def count(url, read_before):
+        cache.clear()
+        if read_before:
+            client.get(url)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         return len(queries)
 
-    client.get(reverse("proposals:proposal_list"))  # the list's total is cached per data version: warm it first
-    full = count(reverse("proposals:proposal_list"))
-    last_page = count(reverse("proposals:proposal_list") + "?page=2")  # the 10 rows left over
-    assert full == last_page
+    full, last_page = reverse("proposals:proposal_list"), reverse("proposals:proposal_list") + "?page=2"
+    for read_before in (False, True):
+        assert count(full, read_before) == count(last_page, read_before)  # page 2: the 10 rows left over
+    assert count(full, True) < count(full, False)

@@ -28,7 +28,9 @@ from .caching import (
     collect_response_tags,
     data_version,
     forget_request_version,
+    forget_version_once_read,
     remember_version_for_request,
+    remember_version_once_read,
     response_tags,
     tags_moved_since,
 )
@@ -48,9 +50,17 @@ class ResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not self._eligible(request):
+        if self._eligible(request):
+            return self._cached_response(request)
+        if request.method not in SAFE_METHODS:
             return self.get_response(request)
-        return self._cached_response(request)
+        # A read this cache does not serve still reads the data version at most once (the pieces it uses, its
+        # ETags and its counts agree on one value).
+        token = remember_version_once_read()
+        try:
+            return self.get_response(request)
+        finally:
+            forget_version_once_read(token)
 
     def _cached_response(self, request):
         parts = "\x1f".join((request.build_absolute_uri(), self._language(request), self._accept(request)))

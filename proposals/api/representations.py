@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from proposals import lifecycle
 from proposals.models import Proposal, Sponsorship, StatusEvent
+from tracker.caching import proposal_pieces
 
 from . import embedding
 
@@ -110,15 +111,39 @@ def proposal_page_fetcher(links, *, with_timeline=False, includes=()):
 
     def fetch(sliced_values):
         rows = proposal_rows(sliced_values)
-        items = [proposal_dict(row, links, today) for row in rows]
-        if "timeline" in includes:
-            attach_timelines(items, links, using=sliced_values.db)
-        if includes - {"timeline"}:
-            embedding.attach(items, {row["id"]: row["session_id"] for row in rows}, includes, links,
-                             using=sliced_values.db)
-        return items
+        return _with_includes([(proposal_dict(row, links, today), row["session_id"]) for row in rows],
+                              includes, links, sliced_values.db)
 
     return fetch
+
+
+def _with_includes(pieces, includes, links, using):
+    """The items of [(item, session id)], with what `includes` names added to each."""
+    items = [item for item, _session_id in pieces]
+    if "timeline" in includes:
+        attach_timelines(items, links, using=using)
+    if includes - {"timeline"}:
+        embedding.attach(items, {item["id"]: session_id for item, session_id in pieces}, includes, links, using=using)
+    return items
+
+
+def listed_proposals(sliced_queryset, links, includes=()):
+    """The items of one list page (a sliced queryset of proposals in page order), with what `includes` names.
+
+    The page's query reads only ids and `updated_at`, walking the list's index; each item is a proposal piece
+    (tracker.caching.proposal_pieces), built from `proposal_values()` rows only for the proposals written
+    since it was kept, so the array columns are evaluated for those rows alone.
+    """
+    today = timezone.localdate()
+    using = sliced_queryset.db
+    stamped = list(sliced_queryset.values_list("id", "updated_at"))
+
+    def compute(missing):
+        rows = proposal_rows(proposal_values(Proposal.objects.using(using).filter(pk__in=missing)))
+        return {row["id"]: (proposal_dict(row, links, today), row["session_id"]) for row in rows}
+
+    pieces = proposal_pieces("api-proposal", stamped, parts=(links.root, today), compute=compute)
+    return _with_includes(pieces, set(includes), links, using)
 
 
 def event_dict(row, links, today=None):

@@ -167,8 +167,7 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
             ("include", INCLUDES), ("fields", SHOWN_FIELDS)))
 
     def fetch_page(self, sliced_queryset):
-        fetch = representations.proposal_page_fetcher(Links(self.request), includes=self.includes())
-        return fetch(representations.proposal_values(sliced_queryset))
+        return representations.listed_proposals(sliced_queryset, Links(self.request), includes=self.includes())
 
     def represent(self, instance):
         # One proposal, its timeline and the ids it links to: cached until that proposal is saved (tracker/caching.py).

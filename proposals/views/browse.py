@@ -13,7 +13,7 @@ from proposals.lifecycle import Status
 from proposals.models import Authority, Proposal, Session, StatusEvent, Theme
 from tracker.caching import MEMBERSHIP, cached_piece, tagged_piece
 
-from .cards import proposal_cards
+from .cards import rendered_cards
 from .pagination import paginate
 
 LATEST_CHANGES = 15
@@ -130,7 +130,7 @@ def theme_detail(request, slug):
         return _chart_context(charts.bar_rows(counts, "year", {}), title, "theme-chart")
 
     return render(request, "proposals/theme_detail.html", {
-        "theme": theme, "children": theme.children.all(), "page": page, "cards": proposal_cards(page),
+        "theme": theme, "children": theme.children.all(), "page": page, "cards": rendered_cards(page),
         "notices": notices, "status": status,
         "status_counts": [(s, status_counts[s]) for s in Status.values if s in status_counts], "total": total,
         # The chart's words are in the reader's language, so it is kept per language.
@@ -154,7 +154,7 @@ def session_detail(request, slug):
     rows.sort(key=lambda row: (-row.total, row.label))
     page, notice = paginate(request, in_session.with_related())
     return render(request, "proposals/session_detail.html", {
-        "session": session, "page": page, "cards": proposal_cards(page), "notices": [notice] if notice else [],
+        "session": session, "page": page, "cards": rendered_cards(page), "notices": [notice] if notice else [],
         "chart": _chart_context(rows, _("Proposals of %(session)s by status, per theme") % {
             "session": session.name}, "session-chart"),
     })

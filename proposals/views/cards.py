@@ -4,17 +4,27 @@ A page of 50 cards used to spend ~30 ms in the template: every row reversed four
 the active language for each bilingual name, rendered the status badge and progress steps afresh and
 translated "since …" again. Here each URL pattern is reversed once per page and filled in per row, the
 language is read once, and the status markup is rendered once per status.
+
+The lists show `rendered_cards`: each card's HTML is kept (tracker.caching.proposal_pieces) until a write
+touches its proposal or the names it shows, so a page reads its proposals' ids, and builds and renders only the
+cards written since. That was most of a page's time at 100,000 proposals (docs/scaling.md).
 """
 
 from dataclasses import dataclass
 
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from proposals.bilingual import in_language, reader_prefers_chinese
+from proposals.models import Proposal
 from proposals.templatetags.reader import progress, status_badge
+from tracker.caching import proposal_pieces
+
+CARD_TEMPLATE = "includes/proposal_card.html"
 
 # Stand-ins reversed into URL patterns and then replaced: valid for the <int:> and <slug:> converters, and
 # unlike anything a real address holds.
@@ -39,6 +49,14 @@ class ProposalCard:
     status_markup: str
     since: str
     overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCard:
+    """A card as the lists show it: the HTML of its list item, and its session (a delegate's page groups by it)."""
+
+    html: str
+    session: Link
 
 
 class _Addresses:
@@ -97,3 +115,22 @@ def proposal_cards(proposals):
             overdue=proposal.is_overdue(today),
         ))
     return cards
+
+
+def rendered_cards(proposals):
+    """The RenderedCard of each proposal of a page (a Page or a sliced queryset of proposals), in order.
+
+    Its query reads only the page's ids and `updated_at`; the cards kept for them are reused, and only the
+    others are fetched with `with_related()` (a fixed number of queries) and rendered.
+    """
+    object_list = getattr(proposals, "object_list", proposals)
+    using = object_list.db
+    stamped = list(object_list.values_list("pk", "updated_at"))
+
+    def compute(missing):
+        rows = list(Proposal.objects.using(using).filter(pk__in=missing).with_related())
+        template = get_template(CARD_TEMPLATE)
+        return {row.pk: RenderedCard(template.render({"card": card}), card.session)
+                for row, card in zip(rows, proposal_cards(rows), strict=True)}
+
+    return proposal_pieces("card", stamped, parts=(get_language(), timezone.localdate()), compute=compute)

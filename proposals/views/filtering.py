@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Case, Value, When
 from django.http import QueryDict
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from people.models import Company, Delegate
 from proposals.bilingual import listed, reader_prefers_chinese
@@ -19,6 +19,7 @@ from proposals.lifecycle import Status
 from proposals.meaning import similar
 from proposals.models import Body, Proposal, Session, Theme
 from proposals.templatetags.reader import status_name
+from tracker.caching import cached_piece
 
 SORTS = {
     "changed": (gettext_lazy("Last status change"), ["-status_date", "-id"]),
@@ -46,9 +47,13 @@ UNKNOWN = {
 NAMED_FILTERS = {"delegate": "delegate_named", "company": "company_named"}
 
 
-def _choices(queryset, empty):
-    rows = [(obj.slug, obj.name) for obj in queryset]
-    return [("", empty), *rows]
+def _named_choices():
+    """(slug, name in the reader's language) of every theme, session and body: read once per data version."""
+    def compute():
+        return {name: [(obj.slug, obj.name) for obj in model.objects.only("slug", "name_en", "name_zh")]
+                for name, model in (("theme", Theme), ("session", Session), ("body", Body))}
+
+    return cached_piece("filter-choices", get_language(), compute=compute)
 
 
 class ProposalFilterForm(forms.Form):
@@ -80,10 +85,11 @@ class ProposalFilterForm(forms.Form):
         super().__init__(data)
         anything = _("Any")
         fields = self.fields
-        fields["theme"].choices = _choices(Theme.objects.only("slug", "name_en", "name_zh"), anything)[1:]
+        named = _named_choices()
+        fields["theme"].choices = named["theme"]
         fields["status"].choices = [("", anything), *((s, status_name(s)) for s in Status.values)]
-        fields["session"].choices = _choices(Session.objects.only("slug", "name_en", "name_zh"), anything)
-        fields["body"].choices = _choices(Body.objects.only("slug", "name_en", "name_zh"), anything)
+        fields["session"].choices = [("", anything), *named["session"]]
+        fields["body"].choices = [("", anything), *named["body"]]
         fields["kind"].choices = [("", anything), *Proposal.Kind.choices]
         sorts = [(key, label) for key, (label, _order) in SORTS.items()]
         if searching:

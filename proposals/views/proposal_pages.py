@@ -15,7 +15,7 @@ from proposals.models import Proposal, Sponsorship
 from proposals.templatetags.reader import number
 from tracker.caching import cached_piece, depends_only_on, proposal_tag
 
-from .cards import proposal_cards
+from .cards import rendered_cards
 from .filtering import MEANING, RELEVANCE, ProposalFilterForm, filtered_and_sorted
 from .pagination import paginate
 
@@ -36,7 +36,7 @@ def proposal_list(request):
     if page_notice:
         notices.append(page_notice)
     return render(request, "proposals/proposal_list.html", {
-        "form": form, "page": page, "cards": proposal_cards(page), "notices": notices,
+        "form": form, "page": page, "cards": rendered_cards(page), "notices": notices,
         "active_filters": form.active(), "sort": sort,
     })
 
