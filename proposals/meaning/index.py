@@ -3,9 +3,10 @@
 Holding every vector in each worker would cost 77 MB at 100,000 proposals in float16 (154 MB in float32),
 and numpy has no fast float16 product: a scan took 130-250 ms. So each process keeps only one bit per
 dimension (is the value above the corpus' mean?), 48 bytes a proposal, 4.8 MB at 100,000, and finds
-the proposals whose bits differ least from the query's (Hamming distance, about 1 ms). Those candidates'
-stored vectors are then read from the database with the reader's filters (published only) and ranked by
-exact cosine similarity. Below CANDIDATES proposals, every one is a candidate: the ranking is exact.
+the proposals whose bits differ least from the query's (Hamming distance, 0.3 ms at 100,000: the bits are
+kept word by word, one contiguous row per 64 dimensions, so each step runs down one long array). Those
+candidates' stored vectors are then read from the database with the reader's filters (published only) and
+ranked by exact cosine similarity. Below CANDIDATES proposals, every one is a candidate: the ranking is exact.
 
 The sketch is built on first use and brought up to date when the site's data version has moved (every
 write of a vector moves it), reading only the vectors changed since, with a margin for transactions that
@@ -16,7 +17,9 @@ import datetime
 import threading
 
 import numpy as np
-from django.db.models import Max
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, F, Func, Max, Q, Value
 from django.utils import timezone
 
 from tracker.caching import data_version
@@ -31,13 +34,16 @@ LATE_COMMIT_MARGIN = datetime.timedelta(minutes=5)
 
 
 class Sketch:
-    """The bit sketches of one embedder's stored vectors, by proposal id (ids kept sorted)."""
+    """The bit sketches of one embedder's stored vectors, by proposal id (ids kept sorted).
+
+    `bits[w, i]` is word w (dimensions 64w to 64w+63) of the sketch of proposal `ids[i]`.
+    """
 
     def __init__(self, embedder):
         self.embedder = embedder
         self.words = embedder.dim // 64
         self.ids = np.zeros(0, dtype=np.int64)
-        self.bits = np.zeros((0, self.words), dtype=np.uint64)
+        self.bits = np.zeros((self.words, 0), dtype=np.uint64)
         self.centre = None
         self.version = None
         self.seen_until = None
@@ -101,7 +107,7 @@ class Sketch:
         chunk_ids, chunk_bits = self._read(rows)
         ids.append(chunk_ids)
         bits.append(chunk_bits)
-        self.ids, self.bits = np.concatenate(ids), np.vstack(bits)
+        self.ids, self.bits = np.concatenate(ids), np.ascontiguousarray(np.vstack(bits).T)
         self.seen_until = timezone.now() if len(self.ids) else None
 
     def _merge(self, ids, bits):
@@ -109,19 +115,21 @@ class Sketch:
             return
         at = np.searchsorted(self.ids, ids)
         known = (at < len(self.ids)) & (self.ids[np.minimum(at, len(self.ids) - 1)] == ids)
-        self.bits[at[known]] = bits[known]
+        self.bits[:, at[known]] = bits[known].T
         if (~known).any():
             self.ids = np.concatenate([self.ids, ids[~known]])
-            self.bits = np.vstack([self.bits, bits[~known]])
+            self.bits = np.hstack([self.bits, bits[~known].T])
             order = np.argsort(self.ids, kind="stable")
-            self.ids, self.bits = self.ids[order], self.bits[order]
+            self.ids, self.bits = self.ids[order], np.ascontiguousarray(self.bits[:, order])
 
     def candidates(self, vector, count):
         """The ids of (about) the `count` proposals whose sketch is nearest the vector's."""
         if len(self.ids) <= count:
             return self.ids
         query = self._code(vector[None, :])[0]
-        distance = np.bitwise_count(self.bits ^ query).sum(axis=1, dtype=np.uint16)
+        distance = np.bitwise_count(self.bits[0] ^ query[0]).astype(np.uint16)
+        for word in range(1, self.words):
+            distance += np.bitwise_count(self.bits[word] ^ query[word])
         return self.ids[np.argpartition(distance, count)[:count]]
 
 
@@ -145,11 +153,23 @@ def forget():
         _sketches.clear()
 
 
+def _among(field, ids):
+    """`field IN ids`; on PostgreSQL `field = ANY(%s)`, with the ids as one array parameter, which spares the ORM
+    preparing hundreds of values one by one (1.5 ms of a similar-proposals request)."""
+    ids = [int(pk) for pk in ids]
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    return Func(F(field), Value(ids, output_field=ArrayField(BigIntegerField())), arg_joiner=" = ANY(",
+                template="(%(expressions)s))", output_field=BooleanField())
+
+
 def nearest(vector, *, limit, proposals, exclude=(), embedder=None):
     """[(proposal id, cosine similarity)] of the `limit` proposals nearest `vector`, best first.
 
     `proposals` is the queryset results may come from (readers pass the published ones): only its rows are
-    ranked, so a draft never enters a reader's list however close it is.
+    returned, so a draft never enters a reader's list however close it is. The candidates are ranked first and
+    `proposals` is asked only about the best of them (twice `limit`, then the rest if that was not enough): a
+    join of every candidate with its proposal was half of the database's time.
     """
     embedder = embedder or embedding.backend()
     if vector is None or limit <= 0:
@@ -157,9 +177,9 @@ def nearest(vector, *, limit, proposals, exclude=(), embedder=None):
     vector = np.asarray(vector, dtype=np.float32)
     found = sketch(embedder)
     candidates = found.candidates(vector, max(CANDIDATES, 40 * limit))
-    rows = ProposalVector.objects.filter(model=embedder.name, proposal__in=proposals.values("pk"))
+    rows = ProposalVector.objects.filter(model=embedder.name).order_by()
     if len(candidates) < len(found):
-        rows = rows.filter(proposal_id__in=[int(pk) for pk in candidates])
+        rows = rows.filter(_among("proposal_id", candidates))
     if exclude:
         rows = rows.exclude(proposal_id__in=list(exclude))
     pairs = list(rows.values_list("proposal_id", "vector"))
@@ -167,5 +187,13 @@ def nearest(vector, *, limit, proposals, exclude=(), embedder=None):
         return []
     matrix = np.vstack([from_bytes(data, embedder.dim) for _pk, data in pairs]).astype(np.float32)
     scores = matrix @ vector
-    order = np.argsort(-scores, kind="stable")[:limit]
-    return [(pairs[index][0], round(float(scores[index]), 4)) for index in order]
+    ranked = [(pairs[index][0], round(float(scores[index]), 4)) for index in np.argsort(-scores, kind="stable")]
+    kept = []
+    for start, end in ((0, 2 * limit), (2 * limit, len(ranked))):
+        chunk = ranked[start:end]
+        if not chunk or len(kept) >= limit:
+            break
+        allowed = set(proposals.filter(_among("pk", [pk for pk, _score in chunk])).order_by().values_list(
+            "pk", flat=True))
+        kept += [(pk, score) for pk, score in chunk if pk in allowed]
+    return kept[:limit]

@@ -12,11 +12,12 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from people.models import Company, Delegate
 from proposals.meaning import embedding, pairs, store
 from proposals.meaning.chinese import name_key
+from proposals.meaning.models import ProposalVector
 from proposals.models import Proposal
 
 CHUNK = 2000
@@ -68,6 +69,15 @@ class Command(BaseCommand):
             + f" in {time.perf_counter() - started:,.1f} s; peak memory {peak_memory_mb():,.0f} MB."
         )
 
+    @staticmethod
+    def _analyze():
+        """Fresh planner statistics after writing many vectors. Until autovacuum samples the table, PostgreSQL
+        takes the model's name for a rare value and reads a page's candidates by scanning every vector of the
+        model (20-40 ms at 100,000) instead of looking each one up by proposal (3 ms)."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {ProposalVector._meta.db_table}")
+
     def _progress(self, label, total):
         if not total or self.quiet:
             return None
@@ -91,6 +101,8 @@ class Command(BaseCommand):
             done += len(stale)
         if progress:
             progress.close()
+        if done:
+            self._analyze()
         if done and not self.quiet:
             elapsed = time.perf_counter() - started
             self.stdout.write(f"embedded {done:,} proposals ({len(known):,} distinct texts) in {elapsed:,.1f} s: "
