@@ -84,14 +84,13 @@ PAGE_LIMIT = 6
 
 def for_page(proposal, limit=PAGE_LIMIT):
     """The "Similar proposals" of a proposal's page: published ones only, other sessions first, closest first in
-    each group, above the embedder's "related" band. The nearest ids are cached per data version; what the page
-    shows of them is one query."""
+    each group, above the embedder's "related" band. What the page shows of them (one query) is kept per data
+    version, in either language (a Match gives the lead sponsor's name in the reader's)."""
     from tracker.caching import cached_piece
 
-    found = cached_piece(
-        "similar-proposals", proposal.pk, embedding.backend().name,
-        compute=lambda: to_proposal(proposal, limit=limit * 2, proposals=Proposal.objects.published()),
-    )
-    shown = matches(found)
-    shown.sort(key=lambda match: match.proposal.session_id == proposal.session_id)  # stable: best first in each
-    return shown[:limit]
+    def compute():
+        shown = matches(to_proposal(proposal, limit=limit * 2, proposals=Proposal.objects.published()))
+        shown.sort(key=lambda match: match.proposal.session_id == proposal.session_id)  # stable: best first in each
+        return shown[:limit]
+
+    return cached_piece("similar-proposals", proposal.pk, embedding.backend().name, limit, compute=compute)
