@@ -10,7 +10,9 @@ from django.core.management import call_command
 
 from proposals.meaning import checks, embedding, evaluation, index, pairs, similar, store
 from proposals.meaning.models import PairSuggestion, ProposalVector
+from proposals.lifecycle import Status
 from proposals.models import Proposal
+from proposals.services import record_status
 
 from . import factories
 
@@ -130,6 +132,22 @@ def test_the_sketch_follows_new_and_changed_vectors(years):
     second = factories.proposal(session=years[2021], title_en="Coding in schools", summary_en="Coding.")
     embed_all()
     assert list(index.sketch().ids) == [first.pk, second.pk]
+
+
+def test_a_save_after_a_bulk_embedding_does_not_read_the_vectors_again(years, django_assert_num_queries):
+    """Vectors written minutes ago are listed again at the next check (a late commit could be among them), but a
+    status save, which writes no vector, reads none: before, every save right after `embed_proposals` made every
+    worker read all of them."""
+    made = [factories.proposal(session=years[2020], title_en=f"Plan {n}", summary_en=f"Plan {n}.") for n in range(3)]
+    embed_all()
+    index.sketch()
+    record_status(made[0], date=D(2020, 5, 22), status=Status.SUBMITTED, source=factories.source())
+    with django_assert_num_queries(2):  # the data version, the list of recent vectors' ids and dates
+        assert len(index.sketch()) == 3
+    Proposal.objects.filter(pk=made[1].pk).update(title_en="Satellite internet")
+    embed_all()  # one vector written again: the next check reads that one
+    with django_assert_num_queries(3):
+        index.sketch()
 
 
 def test_the_fallback_is_lexical_and_says_so(lexical_only, years, caplog):

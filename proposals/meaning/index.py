@@ -19,7 +19,7 @@ import threading
 import numpy as np
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, F, Func, Max, Q, Value
+from django.db.models import BigIntegerField, BooleanField, F, Func, Q, Value
 from django.utils import timezone
 
 from tracker.caching import data_version
@@ -46,7 +46,8 @@ class Sketch:
         self.bits = np.zeros((self.words, 0), dtype=np.uint64)
         self.centre = None
         self.version = None
-        self.seen_until = None
+        self.checked_at = None  # when the stored vectors were last compared with the sketch
+        self.recent = {}  # proposal id -> updated_at of the vectors written within the margin before that
         self.lock = threading.Lock()
 
     def __len__(self):
@@ -73,6 +74,13 @@ class Sketch:
         return np.concatenate(ids), np.vstack(bits)
 
     def refresh(self):
+        """Bring the sketch up to date with the stored vectors, when the site's data version has moved.
+
+        It reads the ids and `updated_at` of the vectors written since the last check, less LATE_COMMIT_MARGIN
+        (a transaction may commit a while after it stamped its rows), and reads the vectors only of those it has
+        not seen as they are: after a bulk embedding, the rows of the last minutes are listed again for a few
+        minutes, but not read again.
+        """
         version = data_version()
         if version == self.version:
             return
@@ -80,17 +88,19 @@ class Sketch:
             if version == self.version:
                 return
             stored = ProposalVector.objects.filter(model=self.embedder.name)
-            newest = stored.aggregate(newest=Max("updated_at"))["newest"]
-            if self.seen_until is None or newest is None:
+            started = timezone.now()
+            since = (self.checked_at or started) - LATE_COMMIT_MARGIN
+            # Listed before the vectors are read: a row committed in between is listed at the next check.
+            window = dict(stored.filter(updated_at__gt=since).values_list("proposal_id", "updated_at"))
+            changed = [pk for pk, updated_at in window.items() if self.recent.get(pk) != updated_at]
+            if self.checked_at is None or len(changed) > max(CHUNK, len(self.ids) // 5):
                 self._reload(stored)
-            elif newest > self.seen_until - LATE_COMMIT_MARGIN:
-                changed = stored.filter(updated_at__gt=self.seen_until - LATE_COMMIT_MARGIN)
-                if changed.count() > max(CHUNK, len(self.ids) // 5):
-                    self._reload(stored)
-                else:
-                    self._merge(*self._read(list(changed.order_by("proposal_id").values_list(
-                        "proposal_id", "vector"))))
-            self.seen_until = max(filter(None, [self.seen_until, newest]), default=None)
+            elif changed:
+                self._merge(*self._read(list(stored.filter(proposal_id__in=changed).order_by(
+                    "proposal_id").values_list("proposal_id", "vector"))))
+            self.recent = {pk: updated_at for pk, updated_at in window.items()
+                           if updated_at > started - LATE_COMMIT_MARGIN}
+            self.checked_at = started
             self.version = version
 
     def _reload(self, stored):
@@ -108,7 +118,6 @@ class Sketch:
         ids.append(chunk_ids)
         bits.append(chunk_bits)
         self.ids, self.bits = np.concatenate(ids), np.ascontiguousarray(np.vstack(bits).T)
-        self.seen_until = timezone.now() if len(self.ids) else None
 
     def _merge(self, ids, bits):
         if not len(ids):
