@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from proposals.lifecycle import Status
 from proposals.meaning import checks, embedding, evaluation, index, pairs, similar, store
 from proposals.meaning.models import PairSuggestion, ProposalVector
-from proposals.lifecycle import Status
 from proposals.models import Proposal
 from proposals.services import record_status
 
