@@ -184,6 +184,8 @@ def test_keyboard_reader_meets_the_skip_link_first(live_server, browser, tracked
     focused = page.evaluate("document.activeElement.textContent")
     assert focused.strip() == "Skip to main content"
     page.keyboard.press("Enter")
+    # Following an in-page link is asynchronous: wait (at most 5 s) for the address to take the fragment.
+    page.wait_for_function("location.hash === '#content'", timeout=5000)
     assert page.url.endswith("#content")
     page.close()
 
