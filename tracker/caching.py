@@ -42,7 +42,7 @@ DEFAULT_TAGS = frozenset({SITE, PROPOSALS})
 
 # The version read by the current request, so its views, serializers and middleware agree on one value.
 _request_version = contextvars.ContextVar("tracker_request_data_version", default=None)
-# Whether a read-only request keeps the version once it is first read (see remember_version_once_read).
+# Whether the current request keeps the version once it is first read (see remember_version_once_read).
 _remember_when_read = contextvars.ContextVar("tracker_remember_data_version", default=False)
 # The tags the response being computed depends on, when a view narrowed them (see depends_only_on).
 _response_tags = contextvars.ContextVar("tracker_response_tags", default=None)
@@ -65,18 +65,9 @@ def data_version():
     return row[0]
 
 
-def remember_version_for_request():
-    """Read the version once for a read-only request; returns a token for `forget_request_version`."""
-    return _request_version.set(data_version())
-
-
-def forget_request_version(token):
-    _request_version.reset(token)
-
-
 def remember_version_once_read():
-    """For a read-only request the response cache does not serve: the version is read when first needed (never,
-    for a page that needs none) and then kept until `forget_version_once_read(token)`."""
+    """For a read-only request: the version is read when first needed (never, for a page that needs none, or a
+    response served from the cache) and then kept until `forget_version_once_read(token)`."""
     return _remember_when_read.set(True), _request_version.set(None)
 
 
@@ -121,13 +112,7 @@ def _table_exists(table):
 
 def tags_moved_since(tags, version):
     """Whether any of `tags` was written after data version `version` (one query)."""
-    if not _table_exists(TAG_TABLE):
-        return data_version() > version
-    tags = sorted(tags)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {TAG_TABLE} WHERE tag IN ({', '.join(['%s'] * len(tags))}) AND version > %s "
-                       "LIMIT 1", [*tags, version])
-        return cursor.fetchone() is not None
+    return any(written > version for written in tag_versions(tags).values())
 
 
 def depends_only_on(*tags):
@@ -221,9 +206,9 @@ def proposal_pieces(name, stamped, *, parts=(), compute, timeout=3600):
     found = cache.get_many(list(keys.values()))
     missing = [pk for pk in keys if keys[pk] not in found]
     if missing:
-        computed = compute(missing)
-        cache.set_many({keys[pk]: piece for pk, piece in computed.items()}, timeout)
-        found.update({keys[pk]: piece for pk, piece in computed.items()})
+        computed = {keys[pk]: piece for pk, piece in compute(missing).items()}
+        cache.set_many(computed, timeout)
+        found.update(computed)
     return [found[keys[pk]] for pk, _updated_at in stamped if keys[pk] in found]
 
 

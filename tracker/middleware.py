@@ -27,9 +27,7 @@ from django.utils.http import parse_etags, parse_http_date_safe
 from .caching import (
     collect_response_tags,
     data_version,
-    forget_request_version,
     forget_version_once_read,
-    remember_version_for_request,
     remember_version_once_read,
     response_tags,
     tags_moved_since,
@@ -50,14 +48,14 @@ class ResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._eligible(request):
-            return self._cached_response(request)
         if request.method not in SAFE_METHODS:
             return self.get_response(request)
-        # A read this cache does not serve still reads the data version at most once (the pieces it uses, its
-        # ETags and its counts agree on one value).
+        # A read reads the data version at most once: what it shows, its ETags, its counts and the entry stored
+        # here agree on one value.
         token = remember_version_once_read()
         try:
+            if self._eligible(request):
+                return self._cached_response(request)
             return self.get_response(request)
         finally:
             forget_version_once_read(token)
@@ -76,16 +74,13 @@ class ResponseCacheMiddleware:
         # applied here afterwards, against the same ETag.
         validators = {name: request.META.pop(name) for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
                       if name in request.META}
-        # Read before the view reads anything, so what it shows is at least this fresh; and remembered, so the
-        # view's ETags agree with it.
-        version_token = remember_version_for_request()
+        # Read before the view reads anything, so what it shows is at least this fresh (and kept for the request).
         as_of = data_version()
         token = collect_response_tags()
         try:
             response = self.get_response(request)
         finally:
             tags = response_tags(token)
-            forget_request_version(version_token)
         request.META.update(validators)
         entry = _entry_for(response)
         if entry is None:
