@@ -1,6 +1,7 @@
 """Bodies, sessions, themes, authorities, sources, proposals and their status timelines."""
 
 import datetime
+import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -191,10 +192,13 @@ class Source(models.Model):
     class Meta:
         ordering = ["-published_on", "title"]
 
-    def save(self, *args, **kwargs):
-        import hashlib
+    @staticmethod
+    def hash_of(text):
+        """What `text_hash` holds for a text: how a report already taken in is recognised (proposals/intake)."""
+        return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
 
-        self.text_hash = hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.text else ""
+    def save(self, *args, **kwargs):
+        self.text_hash = self.hash_of(self.text)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -26,7 +26,6 @@ _ASK = re.compile(
 )
 _SHOULD_SAID = re.compile(r"\b(?:should|must|needs? to)\b.*\b(?:said|says)\b")
 _PRONOUN = re.compile(r"^(?:He|She|His|Her)\b|^(?:他|她)")
-_THEN = re.compile(r"^(?:[\w\s’'’]{0,40}?)\b(?:also|further|additionally)\b|还|也|同时|此外")
 STOP = frozenset(
     "a an and are as at be by for from has have he his her she in is it its of on or that the their this to was "
     "were which will with should also other such into said suggested proposed called urged invited mentioned "

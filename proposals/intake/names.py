@@ -35,8 +35,6 @@ _ZH_POSITION_WORDS = "联合创始人|创始人|董事长|首席执行官|总经
 _ZH_POSITION = re.compile(rf"(?P<company>[\u4e00-\u9fffA-Za-z0-9]{{2,12}}?)(?:集团|公司|科技|控股)*"
                           rf"(?P<position>(?:{_ZH_POSITION_WORDS})(?:[、和兼](?:{_ZH_POSITION_WORDS}))*)")
 _ZH_COMPANY_PREFIX = re.compile(r"^.*(?:代表|委员|、|，|,|：|:|是|的)")
-POSITION_ZH = {"founder": "创始人", "co-founder": "联合创始人", "ceo": "首席执行官", "chairman": "董事长",
-               "general manager": "总经理", "president": "总裁"}
 
 
 @dataclass

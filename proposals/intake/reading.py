@@ -6,7 +6,6 @@ sessions, themes and proposals; the admin's review page, `manage.py intake` and 
 """
 
 import datetime
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -64,10 +63,6 @@ class Reading:
         }
 
 
-def text_hash(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def theme_finder(themes):
     """A function from text to the slugs of the themes it names: a theme's name in either language or a part
     of it ("emergency response"), word endings aside (educational ~ education), or its initials (AI, IoT)."""
@@ -105,10 +100,10 @@ def read(text, *, title="", author="", publisher="", url="", published_on=None):
     """The Reading of a report's text. Raises IntakeError for text that cannot be a report."""
     text = clean_text(text)
     split = sentences.split(text)
-    delegates = list(Delegate.objects.prefetch_related("memberships__body", "affiliations__company"))
+    delegates = list(Delegate.objects.prefetch_related("memberships__body"))
     directory = names.Directory(delegates, list(Company.objects.all()))
     found = names.find(text, split, directory)
-    existing = Source.objects.filter(text_hash=text_hash(text)).first()
+    existing = Source.objects.filter(text_hash=Source.hash_of(text)).first()
     reading = Reading(text, {
         "title": title or _first_line(split), "author": author, "publisher": publisher, "url": url,
         "published_on": published_on.isoformat() if published_on else None, "characters": len(text),
@@ -221,7 +216,6 @@ def _company_items(found, delegates):
 def _proposal_items(reading, ideas, found, seated, source):
     text, sessions = reading.text, reading.sessions
     offered = {item["key"]: item for item in reading.delegates}
-    summaries = []
     for number, idea in enumerate(ideas, 1):
         person = found.people[idea.person]
         body = seated.get(idea.person)
@@ -260,7 +254,6 @@ def _proposal_items(reading, ideas, found, seated, source):
             if earlier is not None:
                 item["taken_in"] = earlier.proposal_id
         reading.proposals.append(item)
-        summaries.append(summary)
     _repeats(reading, found)
 
 
@@ -285,7 +278,9 @@ def _repeats(reading, found):
             for proposal in same.exclude(pk=item["taken_in"] or 0)[:20]:
                 repeats[proposal.pk] = {"id": proposal.pk, "title": proposal.title_en or proposal.title_zh,
                                         "session": item["session"], "why": "same sponsor and session", "score": None}
-        for pk, score in index.nearest(vector, limit=5, proposals=everything, embedder=embedder):
+        # One search serves both: every proposal may be a neighbour, so the nearest five are the first of eight.
+        neighbours = index.nearest(vector, limit=8, proposals=everything, embedder=embedder)
+        for pk, score in neighbours[:5]:
             if score >= embedder.bands.close and pk != item["taken_in"]:
                 entry = repeats.get(pk)
                 if entry:
@@ -298,7 +293,6 @@ def _repeats(reading, found):
             repeats[proposal.pk].update(title=proposal.title_en or proposal.title_zh, session=proposal.session.slug)
         item["repeats"] = sorted(repeats.values(), key=lambda entry: -(entry["score"] or 1.0))
         if not item["themes"]:
-            neighbours = index.nearest(vector, limit=8, proposals=everything, embedder=embedder)
             item["themes"] = [theme.slug for theme, score in themes.suggest(vector, neighbours, limit=2)
                               if score >= 0.5]
             item["themes_suggested_by_meaning"] = True
@@ -351,4 +345,4 @@ def _company_events(reading, split, found, source, published_on, sessions):
         reading.company_events.append(item)
 
 
-__all__ = ["IntakeError", "Reading", "read", "text_hash"]
+__all__ = ["IntakeError", "Reading", "read"]

@@ -36,9 +36,7 @@ def _unique_slug(model, base, **scope):
 
 def source_for(reading, fields):
     """The report's Source: the one holding this very text already, or a new one from the editor's fields."""
-    from .reading import text_hash
-
-    existing = Source.objects.filter(text_hash=text_hash(reading.text)).first()
+    existing = Source.objects.filter(text_hash=Source.hash_of(reading.text)).first()
     if existing is not None:
         return existing, False
     source = Source(text=reading.text, **fields)
@@ -124,7 +122,7 @@ def _delegates(reading, decisions, source, companies, written):
             continue
         name = (decision.get("name") or item["name"]).strip()
         chinese_name = item["chinese"]
-        delegate = Delegate(slug=_unique_slug(Delegate, name if not chinese_name else _pinyin_slug(name)),
+        delegate = Delegate(slug=_unique_slug(Delegate, name if not chinese_name else _pinyin_name(name)),
                             name_en="" if chinese_name else name, name_zh=name if chinese_name else "")
         if chinese_name:
             delegate.name_en = _pinyin_name(name)
@@ -152,10 +150,6 @@ def _pinyin_name(name):
     if not syllables:
         return name
     return " ".join([syllables[0].title(), "".join(syllables[1:]).title()]).strip()
-
-
-def _pinyin_slug(name):
-    return _pinyin_name(name)
 
 
 def _proposal(item, decision, source, sponsor, themes, sessions):
