@@ -94,9 +94,8 @@ def proposal_detail(request, pk, slug):
     for event in events:  # each event's settling event is on this same timeline: no query per event
         event.reply_settled_by = by_id.get(event.reply_settled_by_id)
         _elapsed(event, today)
-    overdue_ids = {event.pk for event in events if event.is_overdue(today)}
     overdue_since = proposal.reply_due_on if proposal.is_overdue(today) else None
-    rows = charts.timeline_rows(events, overdue_ids)
+    rows = charts.timeline_rows(events)
     stages = _first_of_each_milestone(rows)
     shown_similar = similar.for_page(proposal)
     # The page shows this proposal, and the titles and statuses of those it links to; no list: a save to any
@@ -104,7 +103,7 @@ def proposal_detail(request, pk, slug):
     depends_only_on(*(proposal_tag(pk) for pk in {
         proposal.pk, *(other.pk for other in proposal.related.all()), *(match.proposal.pk for match in shown_similar)}))
     return render(request, "proposals/proposal_detail.html", {
-        "proposal": proposal, "events": events, "overdue_ids": overdue_ids, "overdue_since": overdue_since,
+        "proposal": proposal, "events": events, "overdue_since": overdue_since,
         "overdue_days": (today - overdue_since).days if overdue_since else None,
         "stages": stages, "current_stage": _current_stage(stages),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),

@@ -15,6 +15,7 @@ from proposals.querysets import named
 from .cards import proposal_cards
 from .filtering import LONGEST_TEXT as LONGEST_QUERY
 from .filtering import shortened
+from .proposal_pages import matching_count
 
 SHOWN = 10
 
@@ -27,9 +28,8 @@ def site_search(request):
         notices.append(_long_notice())
     context = {"q": text, "notices": notices, "words": text.split()}
     if text:
-        matches = Proposal.objects.published().filter_by(q=text)
         context.update({
-            "proposal_total": matches.count(),
+            "proposal_total": matching_count({"q": text}),
             "proposals": proposal_cards(Proposal.objects.published().ranked(text).with_related()[:SHOWN]),
             "delegates": list(named(Delegate, text).order_by("name_en")[:SHOWN]),
             "companies": list(named(Company, text).order_by("name_en")[:SHOWN]),
