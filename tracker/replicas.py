@@ -25,6 +25,7 @@ from django.db import DatabaseError, connections
 
 from . import database_timeouts
 from .caching import VERSION_TABLE, data_version
+from .database_unavailable import describe
 
 logger = logging.getLogger("tracker.replicas")
 
@@ -72,7 +73,7 @@ def replica_caught_up():
 
 def _mark_down(error):
     _down_until[0] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
-    logger.warning("Replica skipped for %ss: %s", settings.REPLICA_RETRY_SECONDS, str(error).strip().splitlines()[0])
+    logger.warning("Replica skipped for %ss: %s", settings.REPLICA_RETRY_SECONDS, describe(error))
     try:
         connections[REPLICA].close()
     except DatabaseError:
@@ -115,10 +116,6 @@ class ReplicaReadsMiddleware:
         _mark_down(exception)
         _use_replica.set(False)
         return self.get_response(request)
-
-
-def reading_from_replica():
-    return _use_replica.get()
 
 
 def replica_state():
