@@ -141,8 +141,7 @@ def main():
         finished = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 120)
         output = finished.stdout + finished.stderr
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        run.stop_server(server)
     line = next((line for line in output.splitlines() if line.startswith("RESULT ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no result:\n{output}")
