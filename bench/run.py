@@ -166,20 +166,24 @@ def stop_server(server):
     server.wait(timeout=30)
 
 
+def parent_pid(pid):
+    """The parent of process `pid`, from /proc (OSError or IndexError if it is gone)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def children(parent):
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                if parent_pid(entry.name) == parent:
                     pids.append(int(entry.name))
             except (OSError, IndexError):
                 continue
     return pids
 
 
-def worker_pids(master):
-    return children(master)
+worker_pids = children  # a gunicorn master's workers are its children
 
 
 def backend_pids(args):
@@ -195,7 +199,7 @@ def backend_pids(args):
         cursor.execute("SELECT pg_backend_pid()")
         mine = cursor.fetchone()[0]
     connection.close()
-    postmaster = int(Path(f"/proc/{own[0]}/stat").read_text().rsplit(")", 1)[1].split()[1]) if own else None
+    postmaster = parent_pid(own[0]) if own else None
     everything = [pid for pid in children(postmaster) if pid != mine] if postmaster else own
     return own, everything
 

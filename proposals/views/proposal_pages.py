@@ -73,7 +73,7 @@ def matching_count(filters):
 
 
 def proposal_detail(request, pk, slug):
-    editor = _editor(request)
+    editor = is_editor(request)
     proposal = get_object_or_404(
         (Proposal.objects.all() if editor else Proposal.objects.published()).select_related(
             "session__body").prefetch_related(
@@ -112,7 +112,7 @@ def proposal_detail(request, pk, slug):
     })
 
 
-def _editor(request):
+def is_editor(request):
     """A signed-in editor, who also sees drafts; asked without touching a reader's session (no cookie, no look)."""
     return settings.SESSION_COOKIE_NAME in request.COOKIES and services.can_see_drafts(request.user)
 
@@ -149,7 +149,7 @@ def _first_of_each_milestone(rows):
 
 
 def proposal_by_id(request, pk):
-    proposals = Proposal.objects.all() if _editor(request) else Proposal.objects.published()
+    proposals = Proposal.objects.all() if is_editor(request) else Proposal.objects.published()
     return redirect(get_object_or_404(proposals.only("pk", "slug"), pk=pk), permanent=True)
 
 

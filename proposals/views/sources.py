@@ -1,19 +1,17 @@
 """A source's full text, with the quote a citation points at marked (?from=…&to=… are its offsets)."""
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from proposals.models import Source
-from proposals.services import can_see_drafts
+
+from .proposal_pages import is_editor
 
 
 def source_text(request, pk):
     sources = Source.objects.exclude(text="")
-    # Asked without touching a reader's session, so the page stays cacheable (as the proposal page does).
-    editor = settings.SESSION_COOKIE_NAME in request.COOKIES and can_see_drafts(request.user)
-    if not editor:
+    if not is_editor(request):  # asked without touching a reader's session: the page stays cacheable
         # Readers see the text of a report that backs something they can see.
         sources = sources.filter(Q(status_events__published=True, status_events__proposal__published=True)
                                  | Q(company_events__isnull=False)).distinct()
