@@ -12,7 +12,6 @@ would see rows it did not ask for, or a transactional test while they exist, fai
 """
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 
 
@@ -28,9 +27,11 @@ def editor_client(client):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """No test sees what another one cached."""
-    cache.clear()
+    from tracker.caching import clear_cache
+
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture(scope="module")

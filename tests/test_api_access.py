@@ -8,12 +8,12 @@ import uuid
 import pytest
 import redis
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tracker.api.throttling import AnonExportThrottle, AnonThrottle
+from tracker.caching import clear_cache
 
 from . import factories
 
@@ -75,7 +75,7 @@ def redis_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                                    "KEY_PREFIX": prefix}}
     yield redis.Redis.from_url(REDIS_URL), prefix
-    cache.clear()
+    clear_cache()
 
 
 def test_throttle_counters_live_in_redis_for_every_worker(low_limits, redis_cache):

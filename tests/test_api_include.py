@@ -4,7 +4,6 @@ import datetime
 import itertools
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -13,6 +12,7 @@ from proposals.api.embedding import INCLUDES
 from proposals.lifecycle import Status
 from proposals.models import ProposalSource
 from proposals.services import record_status
+from tracker.caching import clear_cache
 
 from . import factories
 
@@ -41,7 +41,7 @@ def world(module_db):
 
 
 def data_queries(url, params):
-    cache.clear()  # no item kept from an earlier request: the most a page reads
+    clear_cache()  # no item kept from an earlier request: the most a page reads
     with CaptureQueriesContext(connection) as captured:
         response = APIClient().get(url, params)
     assert response.status_code == 200, response.content[:300]

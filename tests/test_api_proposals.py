@@ -4,7 +4,6 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +13,7 @@ from proposals.api import representations
 from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal
 from proposals.services import record_status
+from tracker.caching import clear_cache
 
 from . import factories
 
@@ -232,7 +232,7 @@ def data_queries(client, *args, kept=False):
     """The queries a request runs for its data (the site's data-version read, for validators, aside); with no
     item kept from an earlier request unless `kept`."""
     if not kept:
-        cache.clear()
+        clear_cache()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(*args)
     assert response.status_code == 200, response.content

@@ -6,7 +6,6 @@ import datetime
 
 import orjson
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
@@ -17,6 +16,7 @@ from proposals.lifecycle import Status
 from proposals.models import Proposal
 from proposals.services import record_status
 from tracker.api.pagination import KeysetPagination, keyset_page, orderings
+from tracker.caching import clear_cache
 
 from . import factories
 
@@ -60,7 +60,7 @@ def expected_order(descending):
 def walk(client, params):
     """(ids in walk order, data queries of each page): follows `next` to the end, with no item kept from an
     earlier walk (each page then reads its own rows)."""
-    cache.clear()
+    clear_cache()
     seen, queries, url = [], [], LIST
     while url:
         with CaptureQueriesContext(connection) as captured:

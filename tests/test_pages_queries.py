@@ -4,11 +4,11 @@ import copy
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from proposals.lifecycle import HandlingRole, Status
 from proposals.services import record_status
+from tracker.caching import clear_cache
 
 from . import factories
 
@@ -112,7 +112,7 @@ def test_query_count_does_not_grow_with_rows(client, crowd):
     from django.test.utils import CaptureQueriesContext
 
     def count(url, read_before):
-        cache.clear()
+        clear_cache()
         if read_before:
             client.get(url)
         with CaptureQueriesContext(connection) as queries:

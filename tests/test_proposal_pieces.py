@@ -2,14 +2,16 @@
 one older than the last write to what it shows (tracker.caching.proposal_pieces)."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from proposals.lifecycle import Status
+from proposals.lifecycle import HandlingRole, Status
 from proposals.models import Proposal
 from proposals.services import record_status, set_sponsors
 
@@ -89,3 +91,55 @@ def test_cards_are_kept_per_language(client, listed):
     chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "since 2020-05-22" in english
     assert "since 2020-05-22" not in chinese
+
+
+def page_of(proposal):
+    return reverse("proposals:proposal_detail", kwargs={"pk": proposal.pk, "slug": proposal.slug})
+
+
+def test_a_proposal_page_read_again_reads_one_query_and_a_save_shows_at_once(client, listed):
+    (shown, other, *_rest), _lead, source = listed
+    shown.related.add(other)
+    read(client, page_of(shown))
+    queries, again = read(client, page_of(shown))
+    assert len(queries) == 1 and "tracker_cache_tag" in queries[0]  # are its tags where they were?
+    assert "Satellite internet plan 1" in again.content.decode()
+
+    record_status(shown, date=datetime.date(2020, 6, 1), status=Status.FILED, source=source)
+    assert "2020-06-01" in read(client, page_of(shown))[1].content.decode()
+    other.title_en = "Low-orbit satellites"  # a proposal the page links to
+    other.save()
+    assert "Low-orbit satellites" in read(client, page_of(shown))[1].content.decode()
+
+
+def test_a_kept_proposal_page_follows_the_slug_and_the_day(client, listed):
+    (shown, *_rest), _lead, _source = listed
+    old_address = page_of(shown)
+    read(client, old_address)
+    shown.slug = "satellite-internet"
+    shown.save()
+    moved = client.get(old_address)
+    assert moved.status_code == 301 and moved["Location"] == page_of(shown)
+
+    record_status(shown, date=timezone.localdate() - datetime.timedelta(days=40), status=Status.REFERRED,
+                  source=factories.source(), authority=factories.authority(), handling_role=HandlingRole.LEAD)
+    assert "Reply overdue" not in read(client, page_of(shown))[1].content.decode()  # not yet: the reply is due
+    later = timezone.localdate() + datetime.timedelta(days=400)
+    with mock.patch("django.utils.timezone.localdate", return_value=later):
+        assert "Reply overdue" in read(client, page_of(shown))[1].content.decode()
+
+
+def test_an_editors_page_is_never_kept_for_readers(client, listed):
+    (shown, *_rest), _lead, _source = listed
+    shown.published = False
+    shown.save()
+    editor = Client()
+    editor.force_login(factories.editor())
+    drafted = editor.get(page_of(shown)).content.decode()
+    assert "Draft: only editors" in drafted and "Record a step" in drafted
+    assert client.get(page_of(shown)).status_code == 404
+
+    shown.published = True
+    shown.save()
+    assert "Record a step" not in read(client, page_of(shown))[1].content.decode()
+    assert "Record a step" in editor.get(page_of(shown)).content.decode()

@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import Client
 
 from proposals.lifecycle import Status
 from proposals.services import record_status
+from tracker.caching import clear_cache
 
 from . import factories
 
@@ -35,7 +35,7 @@ def redis_cache(settings):
     }
     settings.RESPONSE_CACHE = True
     yield redis.Redis.from_url(REDIS_URL), prefix
-    cache.clear()
+    clear_cache()
 
 
 def test_pages_are_cached_in_redis_and_a_save_is_seen_at_once(redis_cache, django_assert_num_queries):

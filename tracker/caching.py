@@ -23,6 +23,7 @@ served while none of its tags moved past the data version read before it was com
 
 import contextvars
 import hashlib
+import threading
 import time
 
 from django.core.cache import cache
@@ -161,13 +162,19 @@ def tagged_piece(name, *parts, tags, compute, timeout=3600):
     The version stored with it is the one read when the request began, before `compute` ran, so a write made
     while it was computed moves a tag past it and the next reader computes it again.
     """
+    return self_tagged_piece(name, *parts, compute=lambda: (compute(), tags), timeout=timeout)
+
+
+def self_tagged_piece(name, *parts, compute, timeout=3600):
+    """As `tagged_piece`, for a piece that finds out what it shows while it is computed: `compute()` returns
+    (piece, the tags it depends on), and those are kept with it."""
     key = f"tracker:piece:{_digest((name, *parts))}"
     stored = cache.get(key)
-    if stored is not None and not tags_moved_since({SITE, *tags}, stored[0]):
-        return stored[1]
+    if stored is not None and not tags_moved_since(stored[1], stored[0]):
+        return stored[2]
     version = data_version()
-    value = compute()
-    cache.set(key, (version, value), timeout)
+    value, tags = compute()
+    cache.set(key, (version, frozenset({SITE, *tags}), value), timeout)
     return value
 
 
@@ -192,24 +199,61 @@ def proposal_pieces(name, stamped, *, parts=(), compute, timeout=3600):
     data (a delegate's or a theme's name: SITE), so a list read after a save recomputes only the pieces of the
     proposal saved (and a bulk update that sets `updated_at`, which sends no signal, is seen too). `parts` say
     what else the piece depends on (the language, today's date, the address it links to). `compute(missing ids)`
-    returns {id: piece} for those not kept, in one call. One query reads the tags; one cache round trip reads
-    the pieces. As in `tagged_piece`, the versions are read before `compute` runs, so a write that commits
-    while it runs leaves the piece under a version no later reader asks for.
+    returns {id: piece} for those not kept, in one call. One query reads the tags; the pieces come from this
+    process's memory, or in one cache round trip. As in `tagged_piece`, the versions are read before `compute`
+    runs, so a write that commits while it runs leaves the piece under a version no later reader asks for.
+    Pieces are shared between requests: a caller copies one before changing it.
     """
     stamped = list(stamped)
     if not stamped:
         return []
     versions = tag_versions([SITE, *(proposal_tag(pk) for pk, _updated_at in stamped)])
     site = versions.get(SITE, 0)
-    keys = {pk: f"tracker:{name}:{_digest((pk, updated_at, max(site, versions.get(proposal_tag(pk), 0)), *parts))}"
+    prefix = f"tracker:{name}:{_digest(parts)}"
+    keys = {pk: f"{prefix}:{pk}:{updated_at.isoformat()}:{max(site, versions.get(proposal_tag(pk), 0))}"
             for pk, updated_at in stamped}
-    found = cache.get_many(list(keys.values()))
-    missing = [pk for pk in keys if keys[pk] not in found]
-    if missing:
-        computed = {keys[pk]: piece for pk, piece in compute(missing).items()}
-        cache.set_many(computed, timeout)
-        found.update(computed)
+    found = _local_pieces.among(keys.values())
+    if len(found) < len(keys):
+        fetched = cache.get_many([key for key in keys.values() if key not in found])
+        missing = [pk for pk in keys if keys[pk] not in found and keys[pk] not in fetched]
+        if missing:
+            computed = {keys[pk]: piece for pk, piece in compute(missing).items()}
+            cache.set_many(computed, timeout)
+            fetched.update(computed)
+        _local_pieces.keep(fetched)
+        found.update(fetched)
     return [found[keys[pk]] for pk, _updated_at in stamped if keys[pk] in found]
+
+
+class _LocalPieces:
+    """The pieces this process read last, by key, in memory: a list page then unpickles none of them.
+
+    A piece's key names exactly what it shows (its proposal's `updated_at`, the tag versions, the parts), so a
+    key kept here can never hold an outdated piece; only the oldest are let go, past `size`.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self._pieces = {}
+        self._lock = threading.Lock()  # the threaded development server shares it between requests
+
+    def among(self, keys):
+        with self._lock:
+            return {key: self._pieces[key] for key in keys if key in self._pieces}
+
+    def keep(self, pieces):
+        with self._lock:
+            self._pieces.update(pieces)
+            for key in list(self._pieces)[: max(0, len(self._pieces) - self.size)]:
+                del self._pieces[key]
+
+    def clear(self):
+        with self._lock:
+            self._pieces.clear()
+
+
+# About ten list pages' worth per kind of piece for each of the languages, dates and hosts a worker serves.
+_local_pieces = _LocalPieces(size=4000)
 
 
 # An m2m change sends pre_ and post_ signals; the data changes once, after it.
@@ -251,3 +295,9 @@ def connect_signals():
     post_save.connect(_on_save_or_delete, dispatch_uid="tracker-data-version-save")
     post_delete.connect(_on_save_or_delete, dispatch_uid="tracker-data-version-delete")
     m2m_changed.connect(_on_m2m_change, dispatch_uid="tracker-data-version-m2m")
+
+
+def clear_cache():
+    """Forget every kept response and piece: the shared cache's and those this process holds in memory."""
+    cache.clear()
+    _local_pieces.clear()

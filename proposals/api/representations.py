@@ -118,8 +118,10 @@ def proposal_page_fetcher(links, *, with_timeline=False, includes=()):
 
 
 def _with_includes(pieces, includes, links, using):
-    """The items of [(item, session id)], with what `includes` names added to each."""
-    items = [item for item, _session_id in pieces]
+    """The items of [(item, session id)], with what `includes` names added to each (to copies: pieces are shared)."""
+    if not includes:
+        return [item for item, _session_id in pieces]
+    items = [dict(item) for item, _session_id in pieces]
     if "timeline" in includes:
         attach_timelines(items, links, using=using)
     if includes - {"timeline"}:

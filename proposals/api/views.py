@@ -117,9 +117,13 @@ class ProposalViewSet(PlainDictListMixin, SyncedResourceMixin, ResourceViewSet):
     serializer_class = ProposalInputSerializer
 
     def get_queryset(self):
-        # Reads show readers' proposals only; editors' writes reach their drafts too.
-        return Proposal.objects.published() if self.request.method in permissions.SAFE_METHODS else \
-            Proposal.objects.all()
+        # Reads show readers' proposals only; editors' writes reach their drafts too. A list asks three times
+        # (filters, page, Last-Modified): the filtered queryset is built once and handed out as copies.
+        if self.request.method not in permissions.SAFE_METHODS:
+            return Proposal.objects.all()
+        if getattr(self, "_published", None) is None:
+            self._published = Proposal.objects.published()
+        return self._published.all()
 
     filterset_class = ProposalFilter
     orderings = PROPOSAL_ORDERINGS

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Case, Value, When
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,14 @@ def _named_choices():
                 for name, model in (("theme", Theme), ("session", Session), ("body", Body))}
 
     return cached_piece("filter-choices", get_language(), compute=compute)
+
+
+def rendered_filters(form):
+    """The filter form's HTML, rendered once per data version, language and chosen values: its option lists
+    cost more to render than the rest of a list page."""
+    chosen = [(name, form.data.getlist(name)) for name in form.fields]
+    return cached_piece("filter-form", get_language(), chosen, compute=lambda: render_to_string(
+        "proposals/includes/filter_form.html", {"form": form}))
 
 
 class ProposalFilterForm(forms.Form):

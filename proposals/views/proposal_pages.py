@@ -5,18 +5,21 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from proposals import charts, services
 from proposals.meaning import similar
 from proposals.models import Proposal, Sponsorship
 from proposals.templatetags.reader import number
-from tracker.caching import cached_piece, depends_only_on, proposal_tag
+from tracker.caching import cached_piece, depends_only_on, proposal_tag, self_tagged_piece
 
 from .cards import rendered_cards
-from .filtering import MEANING, RELEVANCE, ProposalFilterForm, filtered_and_sorted
+from .filtering import MEANING, RELEVANCE, ProposalFilterForm, filtered_and_sorted, rendered_filters
 from .pagination import paginate
 
 # The most matches ranked by relevance; see _listed().
@@ -36,8 +39,8 @@ def proposal_list(request):
     if page_notice:
         notices.append(page_notice)
     return render(request, "proposals/proposal_list.html", {
-        "form": form, "page": page, "cards": rendered_cards(page), "notices": notices,
-        "active_filters": form.active(), "sort": sort,
+        "form": form, "filters": rendered_filters(form), "page": page, "cards": rendered_cards(page),
+        "notices": notices, "active_filters": form.active(), "sort": sort,
     })
 
 
@@ -73,7 +76,29 @@ def matching_count(filters):
 
 
 def proposal_detail(request, pk, slug):
-    editor = is_editor(request)
+    """One proposal's page. A reader's is kept (its content, title and the tags of what it shows) until a save
+    touches this proposal, one it links to or the site's shared data, or the day changes; an editor's, which
+    shows drafts and the editors' links, is always built afresh."""
+    if is_editor(request):
+        page = _proposal_page(request, pk, editor=True)
+    else:
+        page = self_tagged_piece("proposal-page", pk, get_language(), timezone.localdate(), compute=lambda: (
+            (page := _proposal_page(request, pk, editor=False)), page["tags"]),
+            timeout=settings.RESPONSE_CACHE_SECONDS)
+    if slug != page["slug"]:
+        # Titles change; old links keep working and land on the current address.
+        return redirect(page["url"], permanent=True)
+    # The page shows this proposal, and the titles and statuses of those it links to; no list: a save to any
+    # other proposal leaves its cached copy standing (tracker/caching.py).
+    depends_only_on(*page["tags"])
+    return render(request, "proposals/proposal_detail.html", {
+        "content": page["content"], "page_title": page["title"], "page_description": page["description"],
+        "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": pk}),
+    })
+
+
+def _proposal_page(request, pk, *, editor):
+    """{slug, url, title, description, content (the page's HTML within the layout), tags (what it shows)}."""
     proposal = get_object_or_404(
         (Proposal.objects.all() if editor else Proposal.objects.published()).select_related(
             "session__body").prefetch_related(
@@ -84,9 +109,6 @@ def proposal_detail(request, pk, slug):
         ),
         pk=pk,
     )
-    if slug != proposal.slug:
-        # Titles change; old links keep working and land on the current address.
-        return redirect(proposal, permanent=True)
     steps = proposal.status_events.all() if editor else proposal.status_events.filter(published=True)
     events = list(steps.select_related("source", "authority").defer("source__text").order_by("date", "id"))
     today = timezone.localdate()
@@ -98,18 +120,21 @@ def proposal_detail(request, pk, slug):
     rows = charts.timeline_rows(events)
     stages = _first_of_each_milestone(rows)
     shown_similar = similar.for_page(proposal)
-    # The page shows this proposal, and the titles and statuses of those it links to; no list: a save to any
-    # other proposal leaves its cached copy standing (tracker/caching.py).
-    depends_only_on(*(proposal_tag(pk) for pk in {
-        proposal.pk, *(other.pk for other in proposal.related.all()), *(match.proposal.pk for match in shown_similar)}))
-    return render(request, "proposals/proposal_detail.html", {
+    content = render_to_string("proposals/proposal_detail_content.html", {
         "proposal": proposal, "events": events, "overdue_since": overdue_since,
         "overdue_days": (today - overdue_since).days if overdue_since else None,
         "stages": stages, "current_stage": _current_stage(stages),
         "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
-        "record_step_url": _record_step_url(request, proposal),
+        "record_step_url": _record_step_url(request, proposal) if editor else None,
         "similar": shown_similar,
-    })
+    }, request=request)
+    return {
+        "slug": proposal.slug, "url": proposal.get_absolute_url(), "title": proposal.title, "content": content,
+        "description": Truncator(proposal.localized("summary")).words(40, truncate=" …"),  # as truncatewords
+        "tags": sorted(proposal_tag(shown) for shown in {
+            proposal.pk, *(other.pk for other in proposal.related.all()),
+            *(match.proposal.pk for match in shown_similar)}),
+    }
 
 
 def is_editor(request):
