@@ -47,3 +47,25 @@ def test_the_language_cookie_is_secure_and_same_site_in_production():
         DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="example.org",
     )
     assert result.stdout.split()[-3:] == ["True", "Lax", "True"], result.stderr
+
+
+def test_the_policy_built_once_follows_the_settings_and_a_views_own_policy(client, settings, rf):
+    from csp.decorators import csp_update
+
+    from tracker.content_security import SiteCSPMiddleware
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"],
+                                                       "img-src": ["'self'", "tiles.example"]}}
+    directives = set(client.get("/").headers["Content-Security-Policy"].split("; "))
+    assert directives == {"default-src 'self'", "img-src 'self' tiles.example"}
+
+    @csp_update({"img-src": "maps.example"})
+    def view(request):
+        from django.http import HttpResponse
+
+        return HttpResponse("map")
+
+    middleware = SiteCSPMiddleware(view)
+    response = middleware(rf.get("/map/"))
+    assert set(response["Content-Security-Policy"].split("; ")) == {"default-src 'self'",
+                                                                   "img-src 'self' tiles.example maps.example"}

@@ -44,7 +44,7 @@ REPORTED_ATTRIBUTE = "_database_unavailable_reported"
 # Middleware that only add headers; an answer made in place of a 500 from outside the view gets theirs here.
 POLICY_MIDDLEWARE = (
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "tracker.content_security.SiteCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
 )
 

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "tracker.content_security.SiteCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Inside the response cache, which stores no X-RateLimit header (a stored count would be another client's).
     "tracker.api.throttling.RateLimitHeadersMiddleware",
