@@ -26,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -142,6 +143,13 @@ def prepare_database(args, env):
 
 
 def start_server(args, env):
+    # A server left on the port would answer the readiness check below, and be measured in place of this one.
+    try:
+        socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
+    except OSError:
+        pass
+    else:
+        raise SystemExit(f"Something already listens on port {args.port}: stop it, or choose another --port.")
     # bench/wsgi.py: the site, plus the harness-shaped /__bench__/hello served without middleware.
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "tracker/gunicorn.conf.py", "bench.wsgi:application"],

@@ -1,11 +1,13 @@
 """Queries over proposals and status events: the one place the pages, the API, the feeds and exports filter."""
 
+import datetime
 import difflib
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .lifecycle import Status
@@ -140,14 +142,20 @@ class ProposalQuerySet(models.QuerySet):
 
         queryset = self
         if theme:
-            # EXISTS rather than a join: no DISTINCT, so a keyset page over the (status_date, id) index stays cheap.
-            # On theme ids, not slugs: each row's probe is then one look into the (proposal, theme) unique index,
-            # where a slug joins the theme table per row (5 times the cost of a page at 100,000 proposals).
-            queryset = queryset.filter(
-                Exists(
-                    self.model.themes.through.objects.filter(proposal=OuterRef("pk"), theme_id__in=_pks(Theme, theme))
+            theme_ids = _pks(Theme, theme)
+            if len(theme_ids) == 1:
+                # One theme: a join to its walk rows (at most one per proposal), which also bring the proposal's
+                # status date beside the theme in their index. A keyset walk by status date then reads the page's
+                # rows in order (`status_date_walk`, tracker/api/pagination.py), where EXISTS probed every proposal
+                # by date for the theme, ~1,000 probes a page at 100,000 proposals.
+                queryset = queryset.filter(theme_walks__theme_id=theme_ids[0]).alias(status_date_walk=Coalesce(
+                    F("theme_walks__status_date"), models.Value(datetime.date.min)))
+            else:
+                # Several: EXISTS rather than a join, so no DISTINCT; each probe is one look into the (proposal,
+                # theme) unique index, on ids rather than slugs (a slug would join the theme table per row).
+                queryset = queryset.filter(
+                    Exists(self.model.themes.through.objects.filter(proposal=OuterRef("pk"), theme_id__in=theme_ids))
                 )
-            )
         if status:
             queryset = queryset.filter(status__in=_as_list(status))
         if session:

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from proposals.api.representations import proposal_values
 from proposals.lifecycle import Status
-from proposals.models import Proposal
+from proposals.models import Proposal, ThemeWalk
 from proposals.services import record_status
-from tracker.api.pagination import KeysetPagination, keyset_page, orderings
+from tracker.api.pagination import KeysetPagination, Position, keyset_page, orderings
 from tracker.caching import clear_cache
 
 from . import factories
@@ -152,11 +152,45 @@ def test_theme_filter_takes_instances_slugs_and_unknown_slugs(mixed):
     assert list(Proposal.objects.filter_by(theme="no-such-theme")) == []
 
 
-def test_theme_filter_probes_the_link_table_by_theme_id_without_joining_themes():
+@pytest.mark.parametrize("ordering", ["-status_date", "status_date"])
+def test_a_themes_walk_gives_every_proposal_once_in_order_across_pages(client, mixed, ordering):
     five_g = factories.theme(slug="5g")
-    sql = str(Proposal.objects.filter_by(theme="5g").query)
-    assert '"proposals_theme"' not in sql.replace('"proposals_theme".', "")
-    assert f"theme_id\" IN ({five_g.pk})" in sql
+    for proposal in Proposal.objects.all():
+        proposal.themes.add(five_g)
+    seen, _queries = walk(client, {"theme": "5g", "ordering": ordering, "page_size": 2})
+    assert seen == expected_order(ordering.startswith("-"))
+
+
+def test_theme_filter_reads_theme_ids_without_joining_themes():
+    five_g, ai = factories.theme(slug="5g"), factories.theme(slug="ai")
+    one = str(Proposal.objects.filter_by(theme="5g").query)
+    assert '"proposals_theme"' not in one.replace('"proposals_theme".', "")
+    assert f'"proposals_themewalk"."theme_id" = {five_g.pk}' in one  # one theme: its walk rows, joined
+    several = str(Proposal.objects.filter_by(theme=["5g", "ai"]).query)
+    assert '"proposals_theme"' not in several.replace('"proposals_theme".', "")
+    assert f"theme_id\" IN ({five_g.pk}, {ai.pk})" in several or f"theme_id\" IN ({ai.pk}, {five_g.pk})" in several
+
+
+def test_a_themes_walk_rows_follow_links_and_status_dates_whatever_writes_them(mixed):
+    """The triggers: an added or removed link, a status recorded, a bulk update, a proposal or theme deleted."""
+    five_g = factories.theme(slug="5g")
+    first, second = (Proposal.objects.get(pk=pk) for pk in mixed[0][:2])
+
+    def walk():
+        return sorted(ThemeWalk.objects.filter(theme=five_g).values_list("proposal_id", "status_date"))
+
+    first.themes.add(five_g)
+    Proposal.themes.through.objects.bulk_create([Proposal.themes.through(proposal=second, theme=five_g)])
+    assert walk() == sorted([(first.pk, first.status_date), (second.pk, second.status_date)])
+    record_status(first, date=datetime.date(2024, 3, 9), status=Status.FILED, source=factories.source())
+    Proposal.objects.filter(pk=second.pk).update(status_date=datetime.date(2023, 1, 2))
+    assert walk() == sorted([(first.pk, datetime.date(2024, 3, 9)), (second.pk, datetime.date(2023, 1, 2))])
+    first.themes.remove(five_g)
+    second.delete()
+    assert walk() == []
+    first.themes.add(five_g)
+    five_g.delete()
+    assert ThemeWalk.objects.count() == Proposal.themes.through.objects.count()
 
 
 def test_api_theme_filter_reads_the_themes_once(client, mixed):
@@ -180,15 +214,21 @@ def test_walk_query_is_served_by_the_walk_index_without_a_sort(mixed):
         captured_sql.append(sliced.query.sql_with_params())
         return list(sliced)
 
-    page, following = keyset_page(Proposal.objects.filter_by(theme=factories.theme()), ordering, None, 3,
-                                  fetch=fetch, key=lambda row: (row.status_date, row.id))
-    sql, params = captured_sql[0]
-    with connection.cursor() as cursor_:
-        cursor_.execute("SET LOCAL enable_seqscan = off")
-        cursor_.execute("SET LOCAL enable_sort = off")
-        cursor_.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor_.fetchall())
-    assert "proposal_status_walk_idx" in plan and "Sort" not in plan, plan
+    def plan(queryset):
+        captured_sql.clear()
+        keyset_page(queryset, ordering, Position(datetime.date(2030, 1, 1), 10**9), 3, fetch=fetch,
+                    key=lambda row: (row.status_date, row.id))
+        sql, params = captured_sql[0]
+        with connection.cursor() as cursor_:
+            cursor_.execute("SET LOCAL enable_seqscan = off")
+            cursor_.execute("SET LOCAL enable_sort = off")
+            cursor_.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor_.fetchall())
+
+    every = plan(Proposal.objects.filter_by(status=Status.FILED))
+    assert "proposal_status_walk_idx" in every and "Sort" not in every, every
+    one_theme = plan(Proposal.objects.filter_by(theme=factories.theme()))  # in order off the theme's walk rows
+    assert "theme_walk_idx" in one_theme and "Sort" not in one_theme, one_theme
 
 
 def test_keyset_pagination_follows_drfs_pagination_contract(mixed):

@@ -9,7 +9,9 @@ A nullable ordering field (a proposal with no status yet has no status date) is 
 COALESCE(field, lowest value): the rows without a value come last in descending order and first in
 ascending order, and the walk stays one range condition on one index across that boundary (the model
 declares the index on the same expression). A NULL needs no special case in the keyset condition, where
-it would take an OR that no index serves, or a second query once the dated rows run out.
+it would take an OR that no index serves, or a second query once the dated rows run out. A filtered queryset
+may bring its own key for such a field, as the alias `<field>_walk` (the same COALESCE over a joined copy of
+the field whose index leads with the filter, as a theme's walk rows do): the walk then orders on that.
 """
 
 import base64
@@ -112,7 +114,9 @@ def _walk_queryset(queryset, ordering, position):
     """The queryset in walk order, from just after `position` (None: from the start)."""
     field, desc = ordering.field, ordering.descending
     key = field
-    if ordering.nullable:
+    if ordering.nullable and f"{field}_walk" in queryset.query.annotations:
+        key = f"{field}_walk"  # the queryset's own walk key: a joined copy of the field beside a better index
+    elif ordering.nullable:
         queryset, key = queryset.alias(**{WALK_KEY: walk_key_expression(queryset.model, field)}), WALK_KEY
     before, after = ("lt", "lte") if desc else ("gt", "gte")
     if position is not None and field == "id":
