@@ -3,6 +3,7 @@ anonymous CSV export has a lower limit of its own, every 429 says when to retry;
 
 import datetime
 import os
+import threading
 import uuid
 
 import pytest
@@ -10,7 +11,8 @@ import redis
 from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
 from tracker.api.throttling import AnonExportThrottle, AnonThrottle
 from tracker.caching import clear_cache
@@ -88,6 +90,35 @@ def test_throttle_counters_live_in_redis_for_every_worker(low_limits, redis_cach
     # Another worker has nothing in memory: only Redis knows the three requests, and it counts on from them.
     server_side = [client.get("/api/v1/themes/").status_code for _ in range(3)]
     assert server_side == [200, 200, 429]
+
+
+def test_a_clients_count_is_one_number_whatever_its_rate(low_limits, monkeypatch):
+    """A request costs one increment: nothing in the cache grows with how many requests a client made."""
+    monkeypatch.setattr(AnonThrottle, "rate", "100000/min", raising=False)
+    client = APIClient()
+    for _ in range(40):
+        assert client.get("/api/v1/themes/").status_code == 200
+    throttle = AnonThrottle()
+    request = APIRequestFactory().get("/api/v1/themes/")
+    key = throttle.get_cache_key(Request(request), None)
+    assert throttle.cache.get(key) == 40
+
+
+def test_workers_counting_at_once_lose_no_request(low_limits, redis_cache, monkeypatch):
+    monkeypatch.setattr(AnonThrottle, "rate", "100000/min", raising=False)
+    request = Request(APIRequestFactory().get("/api/v1/themes/"))
+
+    def count(times):
+        for _ in range(times):
+            assert AnonThrottle().allow_request(request, None)
+
+    threads = [threading.Thread(target=count, args=(25,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    throttle = AnonThrottle()
+    assert throttle.cache.get(throttle.get_cache_key(request, None)) == 200
 
 
 # Tokens
