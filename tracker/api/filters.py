@@ -21,6 +21,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from tracker.caching import tagged_piece
+
 MAX_VALUES = 50
 # The largest id a database row can have (a signed 64-bit integer, PostgreSQL's bigint).
 MAX_ID = 2**63 - 1
@@ -125,17 +127,22 @@ class InstantFilter(django_filters.IsoDateTimeFilter):
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class SlugListFilter(django_filters.Filter):
-    """Slugs of existing objects of `model`, checked in one query that also yields the objects themselves.
+    """Slugs of existing objects of `model`, resolved to objects that carry their primary key and slug.
 
     Filters then go by primary key: no second look-up of the slugs, and no join to `model` in the list query.
+    Which slugs exist is read once per set of slugs and kept until a write touches the site's shared data (a
+    theme, session, body, delegate or company added, renamed or removed moves the `site` tag): a filtered list
+    then checks one tag instead of querying `model`.
     """
 
     field_class = ListField
 
     def __init__(self, model, **kwargs):
         def resolve(values):
-            known = {obj.slug: obj for obj in model.objects.filter(slug__in=values).only("slug")}
-            return [known[value] for value in values if value in known], [v for v in values if v not in known]
+            known = tagged_piece("slugs", model._meta.label, *sorted(values), tags=(), compute=lambda: dict(
+                model.objects.filter(slug__in=values).values_list("slug", "pk")))
+            return ([model(pk=known[value], slug=value) for value in values if value in known],
+                    [value for value in values if value not in known])
 
         super().__init__(resolve=resolve, **kwargs)
 
@@ -174,14 +181,19 @@ class AppliedFilterSet(django_filters.FilterSet):
             self.filters[name] = filter_
 
     def get_form_class(self):
-        form_class = type(self).__dict__.get("_form_class")
-        if form_class is None:
-            for declared in self.base_filters.values():
-                declared.model = self._meta.model
-            fields = {name: declared.field for name, declared in self.base_filters.items()}
-            form_class = type(f"{type(self).__name__}Form", (self._meta.form,), fields)
-            type(self)._form_class = form_class
-        return form_class
+        # One per filter set and model (a filter set without a model of its own serves several lists).
+        kept = type(self).__dict__.get("_form_classes")
+        if kept is None:
+            kept = type(self)._form_classes = {}
+        model = self.queryset.model
+        if model not in kept:
+            fields = {}
+            for name, declared in self.base_filters.items():
+                declared = copy.copy(declared)
+                declared.model = model
+                fields[name] = declared.field
+            kept[model] = type(f"{type(self).__name__}Form", (self._meta.form,), fields)
+        return kept[model]
 
     def filter_queryset(self, queryset):
         values = {name: value for name, value in self.form.cleaned_data.items() if value not in (None, "", [])}
