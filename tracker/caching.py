@@ -33,6 +33,8 @@ from simple_history.models import HistoricalChanges
 
 VERSION_TABLE = "tracker_data_version"
 TAG_TABLE = "tracker_cache_tag"
+# How a request reads the data version on its own (when no tag read brought it along).
+VERSION_READ = f"SELECT version FROM {VERSION_TABLE} WHERE id = 1"
 TRACKED_APPS = {"proposals", "people"}
 SITE, PROPOSALS = "site", "proposals"
 # Which proposals are published, in which session: what counts per theme and session read. A status saved on a
@@ -56,7 +58,7 @@ def data_version():
     if remembered is not None:
         return remembered
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")
+        cursor.execute(VERSION_READ)
         row = cursor.fetchone()
     if row is None:
         bump_data_version()
@@ -179,19 +181,30 @@ def self_tagged_piece(name, *parts, compute, timeout=3600):
 
 
 def tag_versions(tags):
-    """{tag: data version of its last write} for those of `tags` ever written (one query)."""
+    """{tag: data version of its last write} for those of `tags` ever written (one query).
+
+    A read that keeps the data version once read (remember_version_once_read) and has not read it yet reads it in
+    the same query: a kept piece found outdated is then recomputed without a query more than a missing one.
+    """
     tags = sorted(set(tags))
     if not tags:
         return {}
     if not _table_exists(TAG_TABLE):
         version = data_version()  # before the tags' table: every tag moves with the one version
         return dict.fromkeys(tags, version)
+    if connection.vendor == "postgresql":  # one array parameter: a list page asks for 51 tags
+        sql, params = f"SELECT tag, version FROM {TAG_TABLE} WHERE tag = ANY(%s)", [tags]
+    else:
+        sql, params = f"SELECT tag, version FROM {TAG_TABLE} WHERE tag IN ({', '.join(['%s'] * len(tags))})", tags
+    with_version = _remember_when_read.get() and _request_version.get() is None
+    if with_version:
+        sql += f" UNION ALL SELECT '', version FROM {VERSION_TABLE} WHERE id = 1"  # no tag is ''
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one array parameter: a list page asks for 51 tags
-            cursor.execute(f"SELECT tag, version FROM {TAG_TABLE} WHERE tag = ANY(%s)", [tags])
-        else:
-            cursor.execute(f"SELECT tag, version FROM {TAG_TABLE} WHERE tag IN ({', '.join(['%s'] * len(tags))})", tags)
-        return dict(cursor.fetchall())
+        cursor.execute(sql, params)
+        found = dict(cursor.fetchall())
+    if with_version and "" in found:
+        _request_version.set(found.pop(""))
+    return found
 
 
 def proposal_pieces(name, stamped, *, parts=(), compute, timeout=3600):
