@@ -79,12 +79,16 @@ def proposal_detail(request, pk, slug):
     """One proposal's page. A reader's is kept (its content, title and the tags of what it shows) until a save
     touches this proposal, one it links to or the site's shared data, or the day changes; an editor's, which
     shows drafts and the editors' links, is always built afresh."""
+    feed_url = reverse("proposals:feed_proposal", kwargs={"pk": pk})
     if is_editor(request):
-        page = _proposal_page(request, pk, editor=True)
+        page = _proposal_page(request, pk, feed_url, editor=True)
     else:
-        page = self_tagged_piece("proposal-page", pk, get_language(), timezone.localdate(), compute=lambda: (
-            (page := _proposal_page(request, pk, editor=False)), page["tags"]),
-            timeout=settings.RESPONSE_CACHE_SECONDS)
+        def build():
+            built = _proposal_page(request, pk, feed_url, editor=False)
+            return built, built["tags"]
+
+        page = self_tagged_piece("proposal-page", pk, get_language(), timezone.localdate(), compute=build,
+                                 timeout=settings.RESPONSE_CACHE_SECONDS)
     if slug != page["slug"]:
         # Titles change; old links keep working and land on the current address.
         return redirect(page["url"], permanent=True)
@@ -93,11 +97,11 @@ def proposal_detail(request, pk, slug):
     depends_only_on(*page["tags"])
     return render(request, "proposals/proposal_detail.html", {
         "content": page["content"], "page_title": page["title"], "page_description": page["description"],
-        "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": pk}),
+        "feed_url": feed_url,
     })
 
 
-def _proposal_page(request, pk, *, editor):
+def _proposal_page(request, pk, feed_url, *, editor):
     """{slug, url, title, description, content (the page's HTML within the layout), tags (what it shows)}."""
     proposal = get_object_or_404(
         (Proposal.objects.all() if editor else Proposal.objects.published()).select_related(
@@ -124,7 +128,7 @@ def _proposal_page(request, pk, *, editor):
         "proposal": proposal, "events": events, "overdue_since": overdue_since,
         "overdue_days": (today - overdue_since).days if overdue_since else None,
         "stages": stages, "current_stage": _current_stage(stages),
-        "feed_url": reverse("proposals:feed_proposal", kwargs={"pk": proposal.pk}),
+        "feed_url": feed_url,
         "record_step_url": _record_step_url(request, proposal) if editor else None,
         "similar": shown_similar,
     }, request=request)
