@@ -6,7 +6,7 @@ bulk insert or a queryset update alike. They are installed after every `migrate`
 SQLite drops a table's triggers when a migration rebuilds the table, and this puts them back.
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 LINKS, WALK, PROPOSALS = "proposals_proposal_themes", "proposals_themewalk", "proposals_proposal"
 
@@ -41,15 +41,14 @@ POSTGRESQL = [
         EXECUTE FUNCTION theme_walk_status_date_moved()""",
 ]
 
+# SQLite has no trigger for two events: an added and a changed link each copy the link's row the same way.
+_SQLITE_COPY_LINK = f"""INSERT OR REPLACE INTO {WALK} (link_id, proposal_id, theme_id, status_date)
+        SELECT NEW.id, NEW.proposal_id, NEW.theme_id, status_date FROM {PROPOSALS} WHERE id = NEW.proposal_id;"""
+
 SQLITE = [
-    f"""CREATE TRIGGER IF NOT EXISTS theme_walk_link_added AFTER INSERT ON {LINKS} BEGIN
-        INSERT OR REPLACE INTO {WALK} (link_id, proposal_id, theme_id, status_date)
-        SELECT NEW.id, NEW.proposal_id, NEW.theme_id, status_date FROM {PROPOSALS} WHERE id = NEW.proposal_id;
-    END""",
-    f"""CREATE TRIGGER IF NOT EXISTS theme_walk_link_changed AFTER UPDATE ON {LINKS} BEGIN
-        INSERT OR REPLACE INTO {WALK} (link_id, proposal_id, theme_id, status_date)
-        SELECT NEW.id, NEW.proposal_id, NEW.theme_id, status_date FROM {PROPOSALS} WHERE id = NEW.proposal_id;
-    END""",
+    *(f"""CREATE TRIGGER IF NOT EXISTS {trigger} AFTER {event} ON {LINKS} BEGIN
+        {_SQLITE_COPY_LINK}
+    END""" for trigger, event in (("theme_walk_link_added", "INSERT"), ("theme_walk_link_changed", "UPDATE"))),
     f"""CREATE TRIGGER IF NOT EXISTS theme_walk_link_removed AFTER DELETE ON {LINKS} BEGIN
         DELETE FROM {WALK} WHERE link_id = OLD.id;
     END""",
@@ -72,9 +71,7 @@ TRIGGERS = {"theme_walk_link_added": LINKS, "theme_walk_link_changed": LINKS, "t
 
 def uninstall(using=None):
     """Drop the triggers (before the table goes, when the migration is reversed)."""
-    from django.db import connections
-
-    target = connections[using] if using else connection
+    target = connections[using or DEFAULT_DB_ALIAS]
     with target.cursor() as cursor:
         for trigger, table in TRIGGERS.items():
             on_table = f" ON {table}" if target.vendor == "postgresql" else ""
@@ -83,9 +80,7 @@ def uninstall(using=None):
 
 def install(using=None, **kwargs):
     """Create (or replace) the triggers on `using`'s database; a post_migrate receiver."""
-    from django.db import connections
-
-    target = connections[using] if using else connection
+    target = connections[using or DEFAULT_DB_ALIAS]
     statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}.get(target.vendor)
     if statements is None or WALK not in target.introspection.table_names():
         return
