@@ -174,11 +174,7 @@ class AppliedFilterSet(django_filters.FilterSet):
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
-        self.filters = {}
-        for name, declared in self.base_filters.items():
-            filter_ = copy.copy(declared)
-            filter_.model, filter_.parent = queryset.model, self
-            self.filters[name] = filter_
+        self.filters = {name: _copy_for(declared, queryset.model, self) for name, declared in self.base_filters.items()}
 
     def get_form_class(self):
         # One per filter set and model (a filter set without a model of its own serves several lists).
@@ -187,11 +183,7 @@ class AppliedFilterSet(django_filters.FilterSet):
             kept = type(self)._form_classes = {}
         model = self.queryset.model
         if model not in kept:
-            fields = {}
-            for name, declared in self.base_filters.items():
-                declared = copy.copy(declared)
-                declared.model = model
-                fields[name] = declared.field
+            fields = {name: _copy_for(declared, model).field for name, declared in self.base_filters.items()}
             kept[model] = type(f"{type(self).__name__}Form", (self._meta.form,), fields)
         return kept[model]
 
@@ -201,6 +193,13 @@ class AppliedFilterSet(django_filters.FilterSet):
 
     def apply(self, queryset, values):
         raise NotImplementedError
+
+
+def _copy_for(declared, model, parent=None):
+    """A shallow copy of a declared filter, set up for `model` (and the filter set using it)."""
+    filter_ = copy.copy(declared)
+    filter_.model, filter_.parent = model, parent
+    return filter_
 
 
 class StrictFilterBackend(DjangoFilterBackend):
