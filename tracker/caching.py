@@ -223,12 +223,12 @@ def proposal_pieces(name, stamped, *, parts=(), compute, timeout=3600):
     stamped = list(stamped)
     if not stamped:
         return []
-    tags = [(pk, updated_at, proposal_tag(pk)) for pk, updated_at in stamped]
-    versions = tag_versions([SITE, *(tag for _pk, _updated_at, tag in tags)])
+    tagged = [(pk, updated_at, proposal_tag(pk)) for pk, updated_at in stamped]
+    versions = tag_versions([SITE, *(tag for _pk, _updated_at, tag in tagged)])
     site = versions.get(SITE, 0)
     prefix = f"tracker:{name}:{_digest(parts)}"
     keys = {pk: f"{prefix}:{pk}:{updated_at.isoformat()}:{max(site, versions.get(tag, 0))}"
-            for pk, updated_at, tag in tags}
+            for pk, updated_at, tag in tagged}
     found = _local_pieces.among(keys.values())
     if len(found) < len(keys):
         fetched = cache.get_many([key for key in keys.values() if key not in found])

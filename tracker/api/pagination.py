@@ -113,9 +113,9 @@ def decode_cursor(text, ordering_name, ordering, to_value):
 def _walk_queryset(queryset, ordering, position):
     """The queryset in walk order, from just after `position` (None: from the start)."""
     field, desc = ordering.field, ordering.descending
-    key = field
-    if ordering.nullable and f"{field}_walk" in queryset.query.annotations:
-        key = f"{field}_walk"  # the queryset's own walk key: a joined copy of the field beside a better index
+    key, own_key = field, f"{field}_walk"
+    if ordering.nullable and own_key in queryset.query.annotations:
+        key = own_key  # the queryset's own walk key: a joined copy of the field beside a better index
     elif ordering.nullable:
         queryset, key = queryset.alias(**{WALK_KEY: walk_key_expression(queryset.model, field)}), WALK_KEY
     before, after = ("lt", "lte") if desc else ("gt", "gte")
